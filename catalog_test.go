@@ -1,0 +1,92 @@
+package faultline_test
+
+import (
+	"os"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"testing"
+
+	"github.com/faultline/faultline"
+)
+
+var verb = regexp.MustCompile(`%(\[\d+\])?[-+# 0]*\d*(\.\d+)?[a-zA-Z%]`)
+
+// Both languages carry the same keys, and each sentence takes the same
+// arguments in both, so switching language never shows a gap or a
+// %!d(string=…).
+func TestCatalogsMatch(t *testing.T) {
+	en, zh := faultline.CatalogKeys(faultline.LangEN), faultline.CatalogKeys(faultline.LangZH)
+	for k, v := range en {
+		w, ok := zh[k]
+		if !ok {
+			t.Errorf("zh lacks %q", k)
+			continue
+		}
+		if a, b := verbs(v), verbs(w); a != b {
+			t.Errorf("%q: en verbs %s, zh verbs %s", k, a, b)
+		}
+	}
+	for k := range zh {
+		if _, ok := en[k]; !ok {
+			t.Errorf("en lacks %q", k)
+		}
+	}
+}
+
+func verbs(s string) string {
+	found := verb.FindAllString(s, -1)
+	sort.Strings(found)
+	return fmtList(found)
+}
+
+func fmtList(l []string) string {
+	out := ""
+	for _, s := range l {
+		out += s + " "
+	}
+	return out
+}
+
+// Every key the code asks for exists (dynamic keys are listed by prefix
+// in the table below, with every suffix the code can produce).
+func TestCatalogHasEveryUsedKey(t *testing.T) {
+	used := map[string]bool{}
+	key := regexp.MustCompile(`\bT\("([a-z_]+\.[a-z_.]+)"\s*[,)]`)
+	files, _ := filepath.Glob("*/*.go")
+	deeper, _ := filepath.Glob("*/*/*.go")
+	files = append(files, deeper...)
+	for _, f := range files {
+		src, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, m := range key.FindAllStringSubmatch(string(src), -1) {
+			used[m[1]] = true
+		}
+	}
+	if len(used) < 20 {
+		t.Fatalf("found only %d keys in use; is the pattern still right?", len(used))
+	}
+	for _, k := range []string{"state.open", "kind.device", "kind.line", "kind.hq", "kind.host",
+		"verdict.device", "verdict.line", "verdict.hq", "verdict.host"} {
+		used[k] = true
+	}
+	en := faultline.CatalogKeys(faultline.LangEN)
+	for k := range used {
+		if _, ok := en[k]; !ok {
+			t.Errorf("code uses %q, which the catalog lacks", k)
+		}
+	}
+}
+
+func TestEscapeStopsMentions(t *testing.T) {
+	got := faultline.Escape("<!channel> & <@U123> <https://evil|ok>")
+	want := "&lt;!channel&gt; &amp; &lt;@U123&gt; &lt;https://evil|ok&gt;"
+	if got != want {
+		t.Fatalf("Escape = %q, want %q", got, want)
+	}
+	if back := faultline.Unescape(got); back != "<!channel> & <@U123> <https://evil|ok>" {
+		t.Fatalf("Unescape = %q", back)
+	}
+}
