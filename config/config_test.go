@@ -1,0 +1,296 @@
+package config
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/netip"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/faultline/faultline"
+)
+
+// env returns a getenv over m.
+func env(m map[string]string) func(string) string {
+	return func(k string) string { return m[k] }
+}
+
+func TestBadFiles(t *testing.T) {
+	t.Parallel()
+	tests := []struct{ file, want string }{
+		{"bad-unknown-key.yaml",
+			`testdata/bad-unknown-key.yaml:8: sites[0].path[1]: unknown key "hots" in a hop; known keys: name, host, kind, device, line`},
+		{"bad-kind.yaml",
+			`testdata/bad-kind.yaml:6: sites[0].path[0].kind: "swtich" is not a hop kind; use device, line or hq`},
+		{"bad-dangling-device.yaml",
+			`testdata/bad-dangling-device.yaml:4: sites[0].path[0].device: "gw-9" is not in the device inventory; add it under devices: or fix the id`},
+		{"bad-duration.yaml", `testdata/bad-duration.yaml:6: deadlines.fault_ack: "15 minutes" is not a duration; write it like 15m, 90s or 4h
+testdata/bad-duration.yaml:7: deadlines.fault_resolve: must be longer than zero`},
+		{"bad-cron.yaml",
+			`testdata/bad-cron.yaml:8: backups[0].schedule: "0 17 * *" is not a schedule (expected exactly 5 fields, found 4: [0 17 * *]); write 5 cron fields like "0 9 * * 1-5" or a descriptor like @daily or @every 1h`},
+		{"bad-role.yaml",
+			`testdata/bad-role.yaml:3: roles.admin: "admin" is not a role; use one of dept_head, it_supervisor, project_lead, info_manager, developer, sysadmin, maintainer, exec, hq_netadmin`},
+		{"bad-duplicate-site.yaml",
+			`testdata/bad-duplicate-site.yaml:7: sites[1].aliases[0]: "HQ" is already used by site "office-a"; site names and aliases must be unique (ignoring case)`},
+		{"bad-syntax.yaml",
+			`testdata/bad-syntax.yaml:6: this is not valid YAML (did not find expected '-' indicator); check the indentation, colons and quotes`},
+		{"bad-missing-sites.yaml",
+			`testdata/bad-missing-sites.yaml:2: sites: at least one site is required, with the path of hops to check`},
+		{"bad-timezone.yaml",
+			`testdata/bad-timezone.yaml:1: timezone: "Asia/Beijing" is not a time zone; use an IANA name like Asia/Shanghai or UTC`},
+		{"bad-owners.yaml",
+			`testdata/bad-owners.yaml:6: backups[0]: give either owner: (one person) or owners: (a list), not both`},
+		{"bad-empty.yaml",
+			`testdata/bad-empty.yaml:1: the file is empty; it needs at least a sites: section`},
+		{"bad-not-mapping.yaml",
+			`testdata/bad-not-mapping.yaml:1: the file must be a mapping of sections (timezone:, sites:, ...), not a list`},
+		{"bad-type.yaml",
+			`testdata/bad-type.yaml:2: sites: expected a list (one "- item" per line), not a mapping`},
+		{"bad-many.yaml", badMany},
+	}
+	for _, tt := range tests {
+		t.Run(tt.file, func(t *testing.T) {
+			t.Parallel()
+			c, err := Load("testdata/"+tt.file, nil)
+			if c != nil || err == nil {
+				t.Fatalf("Load = %v, %v; want nil and problems", c, err)
+			}
+			var p *Problems
+			if !errors.As(err, &p) {
+				t.Fatalf("error %T is not *Problems: %v", err, err)
+			}
+			if got := err.Error(); got != tt.want {
+				t.Errorf("problems:\n%s\nwant:\n%s", got, tt.want)
+			}
+		})
+	}
+}
+
+// badMany is every problem of testdata/bad-many.yaml, in line order.
+const badMany = `testdata/bad-many.yaml:1: timezone: "Mars/Olympus" is not a time zone; use an IANA name like Asia/Shanghai or UTC
+testdata/bad-many.yaml:2: language: "fr" is not a supported language; use zh or en
+testdata/bad-many.yaml:4: channels.faults: "#it-faults" is not a Slack channel ID; copy the ID (like C0123ABCD) from the channel's details
+testdata/bad-many.yaml:6: roles.maintainer[0]: "zhangwei" is not a Slack user ID; copy the member ID (like U0123ABCD) from the person's profile
+testdata/bad-many.yaml:7: roles.employee: "employee" is not a role to configure: everyone not listed under a role is an employee
+testdata/bad-many.yaml:9: sites[0].name: "ping" is a command word and cannot name a site; choose another name
+testdata/bad-many.yaml:11: sites[0].path[0]: a hop is either a device or a line; give device: or line:, not both
+testdata/bad-many.yaml:13: sites[0].path[0].kind: "host" is only for hosts typed in chat; use device, line or hq
+testdata/bad-many.yaml:15: sites[0].path[0].line: "ct-9" is not in the line inventory; add it under lines: or fix the id
+testdata/bad-many.yaml:16: sites[0].path[1].name: a hop needs a name
+testdata/bad-many.yaml:16: sites[0].path[1].host: a hop needs a host (an IP address or host name) to ping
+testdata/bad-many.yaml:18: sites[1].path: a site needs at least one hop in its path
+testdata/bad-many.yaml:21: devices[0].warranty_end: "2024/12/31" is not a date; write it as YYYY-MM-DD, like 2026-03-31
+testdata/bad-many.yaml:22: devices[1].id: "GW-1" is already the id of devices[0]; device ids must be unique
+testdata/bad-many.yaml:24: backups[0].name: a backup duty needs a name
+testdata/bad-many.yaml:25: backups[0].schedule: "@sometimes" is not a schedule (unrecognized descriptor: @sometimes); write 5 cron fields like "0 9 * * 1-5" or a descriptor like @daily or @every 1h
+testdata/bad-many.yaml:26: backups[0].grace: must not be negative
+testdata/bad-many.yaml:27: backups[0].escalate_to: "boss" is not a role; use one of dept_head, it_supervisor, project_lead, info_manager, developer, sysadmin, maintainer, exec, hq_netadmin
+testdata/bad-many.yaml:28: backups[1]: a backup duty needs an owner: (one user ID) or owners: (a list of user IDs)
+testdata/bad-many.yaml:31: deadlines.incident_report: "1 hour" is not a duration; write it like 15m, 90s or 4h
+testdata/bad-many.yaml:33: escalation.fault[1]: "maintainer" is listed twice; each role appears once in a chain
+testdata/bad-many.yaml:35: monitors[0].site: "nowhere" is not a configured site
+testdata/bad-many.yaml:37: monitors[0].failures: must be at least 1
+testdata/bad-many.yaml:38: monitors[0].quiet_hours: "22-7" is not a time range; write it like 22:00-07:00
+testdata/bad-many.yaml:40: announcements[0].text: an announcement needs text to post
+testdata/bad-many.yaml:40: announcements[0].channel: an announcement needs a channel: give channel: here or set channels.announcements
+testdata/bad-many.yaml:42: probe.count: must be between 1 and 20
+testdata/bad-many.yaml:43: probe.concurrency: "lots" is not a whole number
+testdata/bad-many.yaml:44: unknown key "env" at the top level; known keys: timezone, language, channels, roles, sites, devices, lines, backups, deadlines, escalation, monitors, announcements, probe`
+
+func TestParseProblems(t *testing.T) {
+	t.Parallel()
+	const site = "sites:\n  - name: a\n    path:\n      - {name: gw, host: 10.0.0.1, kind: device}\n"
+	tests := []struct{ name, yaml, want string }{
+		{"duplicate key", site + "language: zh\nlanguage: en\n",
+			"faultline.yaml:6: language: this key is given twice (first on line 5); keep one of them"},
+		{"list for a value", site + "timezone: [UTC]\n",
+			"faultline.yaml:5: timezone: expected a single value, not a list"},
+		{"number for a duration", site + "deadlines: {fault_ack: 15}\n",
+			`faultline.yaml:5: deadlines.fault_ack: "15" is not a duration; write it like 15m, 90s or 4h`},
+		{"explicit zero", site + "probe: {count: 0, wait: 0s}\n",
+			"faultline.yaml:5: probe.count: must be between 1 and 20\nfaultline.yaml:5: probe.wait: must be longer than zero"},
+		{"unclosed list", "sites: [\n", "faultline.yaml:1: this is not valid YAML (did not find expected node content); check the indentation, colons and quotes"},
+		{"only a null", "~\n", "faultline.yaml:1: the file is empty; it needs at least a sites: section"},
+		{"scalar file", "sites\n", `faultline.yaml:1: the file must be a mapping of sections (timezone:, sites:, ...), not the single value "sites"`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			_, err := Parse([]byte(tt.yaml), "faultline.yaml", nil)
+			if err == nil || err.Error() != tt.want {
+				t.Errorf("Parse error:\n%v\nwant:\n%s", err, tt.want)
+			}
+		})
+	}
+}
+
+func TestEnvProblems(t *testing.T) {
+	t.Parallel()
+	data, err := os.ReadFile("testdata/good.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = Parse(data, "faultline.yaml", env(map[string]string{
+		"LISTEN_ADDR":   "8080",
+		"DATABASE_URL":  "mysql://root:hunter2@db/faultline",
+		"SLACK_API_URL": "localhost:9999",
+	}))
+	want := `env LISTEN_ADDR: "8080" is not a listen address; write it as host:port, like :8080 or 127.0.0.1:8080
+env DATABASE_URL: must start with postgres:// or postgresql://, or sqlite: and a file path (leave it empty for the embedded SQLite file faultline.db)
+env SLACK_API_URL: "localhost:9999/" is not an http:// or https:// URL`
+	if err == nil || err.Error() != want {
+		t.Errorf("Parse error:\n%v\nwant:\n%s", err, want)
+	}
+}
+
+func TestExampleAndDemoAreValid(t *testing.T) {
+	t.Parallel()
+	c, err := Load("../faultline.example.yaml", nil)
+	if err != nil {
+		t.Fatalf("faultline.example.yaml:\n%v", err)
+	}
+	if c.Language != "zh" || len(c.Sites) != 2 {
+		t.Errorf("example: language %q, %d sites", c.Language, len(c.Sites))
+	}
+	for _, r := range faultline.Roles {
+		if len(c.Members(r)) == 0 {
+			t.Errorf("example: nobody holds role %s", r)
+		}
+	}
+	d := Demo(nil)
+	if d.Path != DemoPath {
+		t.Errorf("Demo().Path = %q", d.Path)
+	}
+	for _, s := range d.Sites {
+		for _, h := range s.Path {
+			a, err := netip.ParseAddr(h.Host)
+			if err != nil || !netip.MustParsePrefix("127.0.0.0/8").Contains(a) {
+				t.Errorf("demo site %s hop %s: host %q is not loopback", s.Name, h.Name, h.Host)
+			}
+		}
+	}
+}
+
+func TestDefaults(t *testing.T) {
+	t.Parallel()
+	c, err := Load("testdata/good.yaml", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := Deadlines{15 * time.Minute, 4 * time.Hour, time.Hour, 72 * time.Hour, 2 * time.Hour}
+	if c.Deadlines != want {
+		t.Errorf("Deadlines = %+v, want %+v", c.Deadlines, want)
+	}
+	if c.Location.String() != "Asia/Shanghai" || c.Language != "zh" || c.Path != "testdata/good.yaml" {
+		t.Errorf("Location %v, Language %q, Path %q", c.Location, c.Language, c.Path)
+	}
+	b := c.Backups[0]
+	if b.Grace != 2*time.Hour || b.EscalateTo != faultline.RoleITSupervisor || len(b.Owners) != 1 || b.Owners[0] != "U0CLERK" {
+		t.Errorf("backup defaults: %+v", b)
+	}
+	if got := fmt.Sprint(c.Escalation.Fault); got != "[maintainer it_supervisor dept_head hq_netadmin]" {
+		t.Errorf("Escalation.Fault = %s", got)
+	}
+	if c.Probe != (Probe{Count: 3, Interval: 20 * time.Millisecond, Wait: time.Second, Concurrency: 256}) {
+		t.Errorf("Probe = %+v", c.Probe)
+	}
+	if c.Env.APIURL != DefaultAPIURL || c.Env.ListenAddr != DefaultListenAddr {
+		t.Errorf("Env = %v", c.Env)
+	}
+	const summary = "ok: 2 sites, 3 hops, 2 roles (3 people), 1 device, 1 line, 1 backup duty, timezone Asia/Shanghai, language zh"
+	if got := c.Summary(); got != summary {
+		t.Errorf("Summary() = %q, want %q", got, summary)
+	}
+}
+
+func TestLookups(t *testing.T) {
+	t.Parallel()
+	c, err := Load("testdata/good.yaml", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	roles := map[string]faultline.Role{
+		"U0TECH": faultline.RoleMaintainer, "U0BOSS": faultline.RoleDeptHead,
+		"U0BOTH": faultline.RoleDeptHead, "U0NOBODY": faultline.RoleEmployee,
+	}
+	for user, want := range roles {
+		if got := c.RoleOf(user); got != want {
+			t.Errorf("RoleOf(%s) = %s, want %s", user, got, want)
+		}
+	}
+	if got := fmt.Sprint(c.RolesOf("U0BOTH")); got != "[dept_head maintainer]" {
+		t.Errorf("RolesOf(U0BOTH) = %s", got)
+	}
+	if c.Members(faultline.RoleEmployee) != nil || len(c.Members(faultline.RoleMaintainer)) != 2 {
+		t.Errorf("Members: employee %v, maintainer %v", c.Members(faultline.RoleEmployee), c.Members(faultline.RoleMaintainer))
+	}
+	for _, name := range []string{"office-a", "OFFICE-A", "hq-building", "总部大楼"} {
+		if s, ok := c.Site(name); !ok || s.Name != "Office-A" {
+			t.Errorf("Site(%q) = %q, %v", name, s.Name, ok)
+		}
+	}
+	if _, ok := c.Site("nowhere"); ok {
+		t.Error(`Site("nowhere") found a site`)
+	}
+	if d, ok := c.Device("GW-1"); !ok || d.Label != "gw-1" {
+		t.Errorf("Device(GW-1) = %+v, %v (label defaults to the id)", d, ok)
+	}
+	if l, ok := c.Line("ct-1"); !ok || l.SLA != 4*time.Hour {
+		t.Errorf("Line(ct-1) = %+v, %v", l, ok)
+	}
+}
+
+func TestEnvRedaction(t *testing.T) {
+	t.Parallel()
+	secrets := []string{"s3cr3tbot", "s1gn1ngs3cr3t", "s3cr3tapp", "hunter2", "qpass"}
+	e, err := ReadEnv(env(map[string]string{
+		"SLACK_BOT_TOKEN":      "xoxb-1234-s3cr3tbot",
+		"SLACK_SIGNING_SECRET": "s1gn1ngs3cr3t",
+		"SLACK_APP_TOKEN":      "xapp-1-s3cr3tapp",
+		"SLACK_API_URL":        "http://127.0.0.1:9999/api",
+		"DATABASE_URL":         "postgres://faultline:hunter2@db:5432/faultline?sslmode=disable&password=qpass",
+	}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if e.APIURL != "http://127.0.0.1:9999/api/" {
+		t.Errorf("APIURL = %q, want a trailing slash", e.APIURL)
+	}
+	var buf bytes.Buffer
+	slog.New(slog.NewJSONHandler(&buf, nil)).Info("starting", "env", e, "config", &Config{Env: e})
+	slog.New(slog.NewTextHandler(&buf, nil)).Info("starting", "env", e, "config", &Config{Env: e})
+	outputs := map[string]string{
+		"%v": fmt.Sprintf("%v", e), "%+v": fmt.Sprintf("%+v", e), "%#v": fmt.Sprintf("%#v", e),
+		"%s": fmt.Sprintf("%s", e), "config %+v": fmt.Sprintf("%+v", Config{Env: e}), "slog": buf.String(),
+	}
+	for name, out := range outputs {
+		for _, s := range secrets {
+			if strings.Contains(out, s) {
+				t.Errorf("%s leaks %q: %s", name, s, out)
+			}
+		}
+	}
+	for _, want := range []string{"xoxb-…(redacted)", "xapp-…(redacted)", "faultline:xxxxx@db:5432"} {
+		if !strings.Contains(outputs["%v"], want) || !strings.Contains(outputs["slog"], want) {
+			t.Errorf("missing %q in %s\nand %s", want, outputs["%v"], outputs["slog"])
+		}
+	}
+}
+
+func TestQuietHours(t *testing.T) {
+	t.Parallel()
+	m := Monitor{QuietHours: "22:00-07:00"}
+	for hhmm, want := range map[string]bool{"21:59": false, "22:00": true, "03:00": true, "06:59": true, "07:00": false} {
+		at, _ := time.Parse("15:04", hhmm)
+		if got := m.Quiet(at, time.UTC); got != want {
+			t.Errorf("Quiet(%s) = %v, want %v", hhmm, got, want)
+		}
+	}
+	if (Monitor{}).Quiet(time.Now(), time.UTC) {
+		t.Error("a monitor without quiet hours is quiet")
+	}
+}

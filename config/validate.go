@@ -1,0 +1,202 @@
+package config
+
+import (
+	"fmt"
+	"regexp"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/faultline/faultline"
+	"github.com/robfig/cron/v3"
+)
+
+var (
+	reUser      = regexp.MustCompile(`^[UW][A-Z0-9]{2,}$`)
+	reChannel   = regexp.MustCompile(`^[CG][A-Z0-9]{2,}$`)
+	reClock     = regexp.MustCompile(`^([01][0-9]|2[0-3]):[0-5][0-9]$`)
+	reservedSet = []string{"ping", "list", "show", "help", "search", "duty"}
+)
+
+// validate records every semantic problem in c, which holds whatever
+// decoded; zero values stand for keys that were not written.
+func validate(c *Config, col *collector) {
+	checkGeneral(c, col)
+	checkRoles(c, col)
+	checkSites(c, col)
+	checkDevices(c, col)
+	checkLines(c, col)
+	checkBackups(c, col)
+	checkDeadlines(c, col)
+	checkEscalation(c, col)
+	checkMonitors(c, col)
+	checkAnnouncements(c, col)
+	checkProbe(c, col)
+}
+
+func checkGeneral(c *Config, col *collector) {
+	if c.Timezone != "" {
+		if _, err := time.LoadLocation(c.Timezone); err != nil || c.Timezone == "Local" {
+			col.add("timezone", "%q is not a time zone; use an IANA name like Asia/Shanghai or UTC", c.Timezone)
+		}
+	}
+	if c.Language != "" && c.Language != "zh" && c.Language != "en" {
+		col.add("language", "%q is not a supported language; use zh or en", c.Language)
+	}
+	checkChannel(col, "channels.faults", c.Channels.Faults)
+	checkChannel(col, "channels.incidents", c.Channels.Incidents)
+	checkChannel(col, "channels.announcements", c.Channels.Announcements)
+}
+
+func checkChannel(col *collector, path, id string) {
+	if id != "" && !reChannel.MatchString(id) {
+		col.add(path, "%q is not a Slack channel ID; copy the ID (like C0123ABCD) from the channel's details", id)
+	}
+}
+
+func checkUser(col *collector, path, id string) {
+	if !reUser.MatchString(id) {
+		col.add(path, "%q is not a Slack user ID; copy the member ID (like U0123ABCD) from the person's profile", id)
+	}
+}
+
+// checkRole reports a role a config may not name.
+func checkRole(col *collector, path string, r faultline.Role) {
+	switch {
+	case r == faultline.RoleEmployee:
+		col.add(path, "%q is not a role to configure: everyone not listed under a role is an employee", r)
+	case !faultline.ValidRole(r):
+		col.add(path, "%q is not a role; use one of %s", r, roleNames())
+	}
+}
+
+func roleNames() string {
+	names := make([]string, len(faultline.Roles))
+	for i, r := range faultline.Roles {
+		names[i] = string(r)
+	}
+	return strings.Join(names, ", ")
+}
+
+func checkRoles(c *Config, col *collector) {
+	roles := make([]faultline.Role, 0, len(c.Roles))
+	for r := range c.Roles {
+		roles = append(roles, r)
+	}
+	sort.Slice(roles, func(i, j int) bool { return roles[i] < roles[j] })
+	for _, r := range roles {
+		path := "roles." + string(r)
+		checkRole(col, path, r)
+		for i, id := range c.Roles[r] {
+			checkUser(col, fmt.Sprintf("%s[%d]", path, i), id)
+		}
+	}
+}
+
+// checkSchedule reports a missing or unparsable cron schedule.
+func checkSchedule(col *collector, path, what, spec string) {
+	if spec == "" {
+		col.add(path, "%s needs a schedule, like \"0 9 * * 1\" or @daily", what)
+		return
+	}
+	if _, err := cron.ParseStandard(spec); err != nil {
+		col.add(path, "%q is not a schedule (%v); write 5 cron fields like \"0 9 * * 1-5\" or a descriptor like @daily or @every 1h", spec, err)
+	}
+}
+
+// checkPositive reports a duration that was written and is not above zero.
+func checkPositive(col *collector, path string, d time.Duration) {
+	if d < 0 || (d == 0 && col.ix.has(path)) {
+		col.add(path, "must be longer than zero")
+	}
+}
+
+func checkDeadlines(c *Config, col *collector) {
+	d := c.Deadlines
+	checkPositive(col, "deadlines.fault_ack", d.FaultAck)
+	checkPositive(col, "deadlines.fault_resolve", d.FaultResolve)
+	checkPositive(col, "deadlines.incident_report", d.IncidentReport)
+	checkPositive(col, "deadlines.incident_summary", d.IncidentSummary)
+	checkPositive(col, "deadlines.backup_confirm", d.BackupConfirm)
+}
+
+func checkEscalation(c *Config, col *collector) {
+	checkChain(col, "escalation.fault", c.Escalation.Fault)
+	checkChain(col, "escalation.incident", c.Escalation.Incident)
+}
+
+func checkChain(col *collector, path string, chain []faultline.Role) {
+	seen := map[faultline.Role]bool{}
+	for i, r := range chain {
+		p := fmt.Sprintf("%s[%d]", path, i)
+		checkRole(col, p, r)
+		if seen[r] {
+			col.add(p, "%q is listed twice; each role appears once in a chain", r)
+		}
+		seen[r] = true
+	}
+}
+
+func checkMonitors(c *Config, col *collector) {
+	for i, m := range c.Monitors {
+		p := fmt.Sprintf("monitors[%d]", i)
+		switch _, ok := faultline.FindSite(c.Sites, m.Site); {
+		case m.Site == "":
+			col.add(p+".site", "a monitor needs the site it checks")
+		case !ok:
+			col.add(p+".site", "%q is not a configured site", m.Site)
+		}
+		checkSchedule(col, p+".schedule", "a monitor", m.Schedule)
+		if m.Failures < 0 || (m.Failures == 0 && col.ix.has(p+".failures")) {
+			col.add(p+".failures", "must be at least 1")
+		}
+		if _, _, err := parseQuietHours(m.QuietHours); err != nil {
+			col.add(p+".quiet_hours", "%q is not a time range; write it like 22:00-07:00", m.QuietHours)
+		}
+	}
+}
+
+// parseQuietHours parses "HH:MM-HH:MM" into minutes after midnight; the
+// empty string is no quiet hours, from == to.
+func parseQuietHours(s string) (from, to int, err error) {
+	if s == "" {
+		return 0, 0, nil
+	}
+	a, b, ok := strings.Cut(s, "-")
+	if !ok || !reClock.MatchString(a) || !reClock.MatchString(b) {
+		return 0, 0, fmt.Errorf("bad quiet hours %q", s)
+	}
+	return clock(a), clock(b), nil
+}
+
+func clock(hhmm string) int {
+	return int(hhmm[0]-'0')*600 + int(hhmm[1]-'0')*60 + int(hhmm[3]-'0')*10 + int(hhmm[4]-'0')
+}
+
+func checkAnnouncements(c *Config, col *collector) {
+	for i, a := range c.Announcements {
+		p := fmt.Sprintf("announcements[%d]", i)
+		checkSchedule(col, p+".schedule", "an announcement", a.Schedule)
+		if strings.TrimSpace(a.Text) == "" {
+			col.add(p+".text", "an announcement needs text to post")
+		}
+		switch {
+		case a.Channel != "":
+			checkChannel(col, p+".channel", a.Channel)
+		case c.Channels.Announcements == "":
+			col.add(p+".channel", "an announcement needs a channel: give channel: here or set channels.announcements")
+		}
+	}
+}
+
+func checkProbe(c *Config, col *collector) {
+	p := c.Probe
+	if p.Count < 0 || p.Count > 20 || (p.Count == 0 && col.ix.has("probe.count")) {
+		col.add("probe.count", "must be between 1 and 20")
+	}
+	checkPositive(col, "probe.interval", p.Interval)
+	checkPositive(col, "probe.wait", p.Wait)
+	if p.Concurrency < 0 || p.Concurrency > 4096 || (p.Concurrency == 0 && col.ix.has("probe.concurrency")) {
+		col.add("probe.concurrency", "must be between 1 and 4096")
+	}
+}
