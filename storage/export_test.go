@@ -1,0 +1,4 @@
+package storage
+
+// MigrationCount lets tests check that every migration was recorded.
+var MigrationCount = len(migrations)

@@ -1,0 +1,155 @@
+package storage
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"gorm.io/gorm"
+)
+
+// migration is one recorded schema step. Steps are append-only: a released
+// step is never edited, so a database from any release upgrades by running
+// the steps it has not recorded, in order, on either dialect.
+type migration struct {
+	version int
+	name    string
+	sql     string            // {{id}} and {{time}} are replaced per dialect
+	only    map[string]string // further statements for one dialect
+}
+
+var migrations = []migration{
+	{1, "fault tickets, their timeline, counters, seen Slack requests", `
+CREATE TABLE faults (
+	id          {{id}},
+	number      BIGINT NOT NULL UNIQUE,
+	target      TEXT NOT NULL,
+	site        TEXT NOT NULL DEFAULT '',
+	description TEXT NOT NULL,
+	reporter    TEXT NOT NULL,
+	state       TEXT NOT NULL,
+	owner       TEXT NOT NULL DEFAULT '',
+	channel     TEXT NOT NULL DEFAULT '',
+	message_ts  TEXT NOT NULL DEFAULT '',
+	created_at  {{time}} NOT NULL,
+	updated_at  {{time}} NOT NULL
+);
+CREATE INDEX faults_state ON faults (state);
+CREATE INDEX faults_message ON faults (channel, message_ts);
+CREATE TABLE fault_events (
+	id       {{id}},
+	fault_id BIGINT NOT NULL REFERENCES faults (id),
+	at       {{time}} NOT NULL,
+	actor    TEXT NOT NULL,
+	kind     TEXT NOT NULL,
+	text     TEXT NOT NULL DEFAULT '',
+	data     TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX fault_events_fault ON fault_events (fault_id, id);
+CREATE TABLE slack_requests (
+	key         TEXT PRIMARY KEY,
+	received_at {{time}} NOT NULL
+);
+CREATE INDEX slack_requests_received ON slack_requests (received_at);
+`, map[string]string{
+		// A sequence hands out numbers without holding a lock until commit,
+		// so concurrent reports commit in parallel; a rolled-back report
+		// leaves a gap, never a duplicate.
+		"postgres": `CREATE SEQUENCE fault_numbers`,
+		// SQLite has one writer at a time anyway: a counter row in the
+		// same transaction gives gapless numbers.
+		"sqlite": `CREATE TABLE counters (name TEXT PRIMARY KEY, value BIGINT NOT NULL);
+INSERT INTO counters (name, value) VALUES ('fault', 0)`,
+	}},
+}
+
+var dialectTypes = map[string]*strings.Replacer{
+	"postgres": strings.NewReplacer("{{id}}", "BIGSERIAL PRIMARY KEY", "{{time}}", "TIMESTAMPTZ"),
+	"sqlite":   strings.NewReplacer("{{id}}", "INTEGER PRIMARY KEY AUTOINCREMENT", "{{time}}", "DATETIME"),
+}
+
+// Migrate applies every migration the database has not recorded, all in
+// one transaction. On PostgreSQL an advisory lock makes a second process
+// that starts at the same moment wait and then find nothing to do; on
+// SQLite the immediate transaction does the same.
+func (db *DB) Migrate(ctx context.Context) error {
+	err := db.gorm.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if db.dialect == "postgres" {
+			if err := tx.Exec("SELECT pg_advisory_xact_lock(7154021)").Error; err != nil {
+				return err
+			}
+		}
+		if err := tx.Exec(dialectTypes[db.dialect].Replace(`CREATE TABLE IF NOT EXISTS schema_migrations (
+			version    INTEGER PRIMARY KEY,
+			name       TEXT NOT NULL,
+			applied_at {{time}} NOT NULL)`)).Error; err != nil {
+			return err
+		}
+		applied, err := appliedVersions(tx)
+		if err != nil {
+			return err
+		}
+		for _, m := range migrations {
+			if applied[m.version] {
+				continue
+			}
+			if err := db.apply(tx, m); err != nil {
+				return fmt.Errorf("migration %d (%s): %w", m.version, m.name, err)
+			}
+			db.log.InfoContext(ctx, "applied migration", "version", m.version, "name", m.name)
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("migrate %s database: %w", db.dialect, err)
+	}
+	return nil
+}
+
+func appliedVersions(tx *gorm.DB) (map[int]bool, error) {
+	var versions []int
+	if err := tx.Raw("SELECT version FROM schema_migrations").Scan(&versions).Error; err != nil {
+		return nil, err
+	}
+	applied := make(map[int]bool, len(versions))
+	for _, v := range versions {
+		applied[v] = true
+	}
+	return applied, nil
+}
+
+func (db *DB) apply(tx *gorm.DB, m migration) error {
+	// The statements hold no semicolons inside strings, so splitting on
+	// them is safe.
+	script := m.sql + ";\n" + m.only[db.dialect]
+	for _, stmt := range strings.Split(dialectTypes[db.dialect].Replace(script), ";") {
+		if strings.TrimSpace(stmt) == "" {
+			continue
+		}
+		if err := tx.Exec(stmt).Error; err != nil {
+			return err
+		}
+	}
+	return tx.Exec("INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)",
+		m.version, m.name, time.Now().UTC()).Error
+}
+
+// Migrations lists the recorded schema versions, oldest first, for
+// `faultline migrate` to print.
+func (db *DB) Migrations(ctx context.Context) ([]string, error) {
+	var rows []struct {
+		Version   int
+		Name      string
+		AppliedAt time.Time
+	}
+	err := db.gorm.WithContext(ctx).Raw("SELECT version, name, applied_at FROM schema_migrations ORDER BY version").Scan(&rows).Error
+	if err != nil {
+		return nil, fmt.Errorf("list migrations: %w", err)
+	}
+	out := make([]string, len(rows))
+	for i, r := range rows {
+		out[i] = fmt.Sprintf("%d  %s  (applied %s)", r.Version, r.Name, r.AppliedAt.UTC().Format(time.RFC3339))
+	}
+	return out, nil
+}
