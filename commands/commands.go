@@ -1,0 +1,150 @@
+// Package commands runs Faultline's flows: the /fault command, button
+// presses, modal submissions and thread replies, and the slow work they
+// start (path checks, posts). It speaks in transport-neutral Requests and
+// Messages; the bot package renders them as Block Kit or console text. It
+// imports no Slack, database, ICMP or cron library: it declares the small
+// interfaces it needs and is handed implementations.
+package commands
+
+import (
+	"context"
+	"time"
+
+	"github.com/faultline/faultline"
+)
+
+// Store is the part of the database the flows use.
+type Store interface {
+	CreateFault(ctx context.Context, f faultline.Fault) (faultline.Fault, error)
+	Fault(ctx context.Context, number int64) (faultline.Fault, error)
+	FaultByMessage(ctx context.Context, channel, ts string) (faultline.Fault, error)
+	Faults(ctx context.Context, states []faultline.FaultState, limit int) ([]faultline.Fault, error)
+	SetFaultMessage(ctx context.Context, id int64, channel, ts string, at time.Time) error
+	AddEvent(ctx context.Context, ev faultline.Event) (faultline.Event, error)
+	Events(ctx context.Context, faultID int64) ([]faultline.Event, error)
+}
+
+// Pinger probes hosts and returns one result per host, in order. It must
+// return within its own configured wait, whatever the hosts do.
+type Pinger interface {
+	Ping(ctx context.Context, hosts []string) []faultline.PingResult
+}
+
+// Poster sends messages the bot posts on its own.
+type Poster interface {
+	// Post sends m and returns its timestamp (Slack's message ID).
+	Post(ctx context.Context, m Message) (ts string, err error)
+	// Update replaces the message ts in channel with m.
+	Update(ctx context.Context, channel, ts string, m Message) error
+}
+
+// Responder answers the person who issued a command or pressed a button,
+// after the immediate reply (Slack's response_url; the console's screen).
+type Responder interface {
+	Respond(ctx context.Context, m Message) error
+}
+
+// Request is a slash command as typed.
+type Request struct {
+	Command   string // "/fault"
+	Text      string // everything after the command, unescaped
+	User      string
+	Channel   string
+	TriggerID string
+	Respond   Responder // may be nil
+}
+
+// Action is a button press.
+type Action struct {
+	ID        string // the button's action ID
+	Value     string
+	User      string
+	Channel   string
+	MessageTS string
+	ThreadTS  string
+	TriggerID string
+	Respond   Responder // may be nil
+}
+
+// Submission is a submitted modal.
+type Submission struct {
+	CallbackID string
+	User       string
+	Values     map[string]string // input ID → value (or chosen option value)
+	Metadata   string
+}
+
+// ThreadReply is a message someone wrote in a thread.
+type ThreadReply struct {
+	Channel  string
+	ThreadTS string
+	TS       string
+	User     string
+	Text     string // unescaped
+}
+
+// Response is what a handler decided. Reply, Modal and Errors are sent
+// within the platform's acknowledgement deadline; Work is the slow part
+// (pings, posts) that the transport runs afterwards and waits for at
+// shutdown.
+type Response struct {
+	Reply  *Message
+	Modal  *Modal
+	Errors map[string]string // modal input ID → problem; the modal stays open
+	Work   func(ctx context.Context) error
+}
+
+// Message is a chat message in a transport-neutral shape. Text, field
+// values and Context are mrkdwn: user-supplied text in them has been
+// through faultline.Escape, so renderers pass them through unchanged.
+type Message struct {
+	Channel   string
+	ThreadTS  string
+	User      string // recipient of an ephemeral message
+	Ephemeral bool
+	Text      string
+	Fields    []Field
+	Context   string
+	Buttons   []Button
+}
+
+// Field is a labelled value shown in a grid.
+type Field struct {
+	Label string
+	Value string
+}
+
+// Button is a button on a message; pressing it produces an Action with
+// its ID and Value.
+type Button struct {
+	ID    string
+	Label string
+	Value string
+	Style string // "", "primary" or "danger"
+}
+
+// Modal is a form to open for the user.
+type Modal struct {
+	CallbackID string
+	Title      string
+	Submit     string
+	Metadata   string
+	Inputs     []Input
+}
+
+// Input is one field of a modal. With Options it is a picker.
+type Input struct {
+	ID        string
+	Label     string
+	Hint      string
+	Optional  bool
+	Multiline bool
+	MaxLength int
+	Options   []Option
+}
+
+// Option is a choice in a picker.
+type Option struct {
+	Value string
+	Label string
+}

@@ -1,0 +1,267 @@
+package commands
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/netip"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/faultline/faultline"
+)
+
+// Limits on what a user may type; longer text gets a polite refusal and
+// nothing is stored.
+const (
+	MaxDescription = 2000 // runes
+	maxListed      = 20
+)
+
+// Action IDs and modal callback IDs the fault flow uses.
+const (
+	ActionRecheck  = "fault_recheck"
+	CallbackReport = "fault_report"
+)
+
+// target is what a report or a check is about: a configured site's path,
+// or one ad-hoc host.
+type target struct {
+	name string
+	site string
+	path []faultline.Hop
+}
+
+// Command handles a slash command. Unknown commands and malformed text get
+// a reply that says what to type; nothing is stored for them.
+func (s *Service) Command(ctx context.Context, req Request) Response {
+	if req.Command != "/fault" {
+		return Response{Reply: s.ephemeral(s.cat.T("command.unknown", faultline.Escape(req.Command)))}
+	}
+	text := strings.TrimSpace(req.Text)
+	if text == "" {
+		return Response{Modal: s.reportModal(req.Channel)}
+	}
+	word, rest := cut(text)
+	switch strings.ToLower(word) {
+	case "help":
+		return Response{Reply: s.ephemeral(s.usage())}
+	case "ping":
+		return s.pingCommand(req, rest)
+	case "list":
+		return s.listFaults(ctx)
+	case "show":
+		return s.showFault(ctx, rest)
+	}
+	return s.report(ctx, req.User, word, rest, req.Respond)
+}
+
+func cut(text string) (word, rest string) {
+	word, rest, _ = strings.Cut(strings.TrimSpace(text), " ")
+	return word, strings.TrimSpace(rest)
+}
+
+func (s *Service) usage() string {
+	return s.cat.T("fault.usage", s.siteNames())
+}
+
+func (s *Service) siteNames() string {
+	names := make([]string, len(s.settings.Sites))
+	for i, site := range s.settings.Sites {
+		names[i] = "`" + faultline.Escape(site.Name) + "`"
+	}
+	return strings.Join(names, ", ")
+}
+
+// resolve finds a configured site by name or alias; failing that, a word
+// that is an IP address or a dotted host name is checked on its own.
+func (s *Service) resolve(word string) (target, bool) {
+	if site, ok := faultline.FindSite(s.settings.Sites, word); ok {
+		return target{name: site.Name, site: site.Name, path: site.Path}, true
+	}
+	if looksLikeHost(word) {
+		return target{name: word, path: faultline.HostPath(word)}, true
+	}
+	return target{}, false
+}
+
+func looksLikeHost(w string) bool {
+	if _, err := netip.ParseAddr(w); err == nil {
+		return true
+	}
+	if w == "localhost" {
+		return true
+	}
+	if len(w) > 253 || !strings.Contains(w, ".") || strings.HasPrefix(w, ".") || strings.HasSuffix(w, "..") {
+		return false
+	}
+	for _, r := range w {
+		if !(r == '.' || r == '-' || r >= '0' && r <= '9' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z') {
+			return false
+		}
+	}
+	return true
+}
+
+func (s *Service) unknownTarget(word string) Response {
+	return Response{Reply: s.ephemeral(s.cat.T("fault.unknown_site", faultline.Escape(word)) + "\n" + s.usage())}
+}
+
+// report opens a ticket for target with description, and leaves posting it
+// and checking the path to the returned Work.
+func (s *Service) report(ctx context.Context, user, word, description string, respond Responder) Response {
+	t, ok := s.resolve(word)
+	if !ok {
+		return s.unknownTarget(word)
+	}
+	if problem := s.checkDescription(description); problem != "" {
+		return Response{Reply: s.ephemeral(problem + "\n" + s.usage())}
+	}
+	f, err := s.open(ctx, user, t, description)
+	if err != nil {
+		return s.internal(ctx, "open fault", err)
+	}
+	reply := s.cat.T("fault.opened", f.Ref(), faultline.Escape(t.name), faultline.ChannelLink(s.settings.FaultsChannel))
+	return Response{
+		Reply: s.ephemeral(reply),
+		Work:  func(ctx context.Context) error { return s.postFault(ctx, f, t, respond) },
+	}
+}
+
+func (s *Service) checkDescription(d string) string {
+	switch n := utf8.RuneCountInString(d); {
+	case strings.TrimSpace(d) == "":
+		return s.cat.T("fault.need_description")
+	case n > MaxDescription:
+		return s.cat.T("fault.too_long", n, MaxDescription)
+	}
+	return ""
+}
+
+func (s *Service) open(ctx context.Context, user string, t target, description string) (faultline.Fault, error) {
+	return s.store.CreateFault(ctx, faultline.Fault{
+		Target: t.name, Site: t.site, Description: description,
+		Reporter: user, State: faultline.FaultOpen, CreatedAt: s.now(),
+	})
+}
+
+// postFault posts the ticket in the faults channel, checks its path and
+// posts the result in the ticket's thread. If the ticket cannot be posted
+// the reporter is told it is saved all the same.
+func (s *Service) postFault(ctx context.Context, f faultline.Fault, t target, respond Responder) error {
+	head := s.faultHead(f, nil)
+	ts, err := s.poster.Post(ctx, head)
+	if err != nil {
+		s.tell(ctx, respond, s.cat.T("fault.post_failed", f.Ref()))
+		return fmt.Errorf("post %s: %w", f.Ref(), err)
+	}
+	if err := s.store.SetFaultMessage(ctx, f.ID, head.Channel, ts, s.now()); err != nil {
+		return err
+	}
+	f.Channel, f.MessageTS = head.Channel, ts
+	return s.checkFault(ctx, f, t, faultline.ActorBot)
+}
+
+// checkFault checks the ticket's path, records the result on its timeline,
+// posts it in the thread and shows the verdict on the head message.
+func (s *Service) checkFault(ctx context.Context, f faultline.Fault, t target, actor string) error {
+	c := s.check(ctx, t)
+	ev, err := checkEvent(f, c, actor, s.now())
+	if err != nil {
+		return err
+	}
+	if _, err := s.store.AddEvent(ctx, ev); err != nil {
+		return err
+	}
+	m := s.checkMessage(c, f.Number)
+	m.Channel, m.ThreadTS = f.Channel, f.MessageTS
+	if _, err := s.poster.Post(ctx, m); err != nil {
+		return fmt.Errorf("post check of %s: %w", f.Ref(), err)
+	}
+	if err := s.poster.Update(ctx, f.Channel, f.MessageTS, s.faultHead(f, &c)); err != nil {
+		return fmt.Errorf("update head of %s: %w", f.Ref(), err)
+	}
+	return nil
+}
+
+// tell answers the requester if there is a way to; failing to is only
+// logged, as the request itself already succeeded or failed.
+func (s *Service) tell(ctx context.Context, respond Responder, text string) {
+	if respond == nil {
+		return
+	}
+	if err := respond.Respond(ctx, *s.ephemeral(text)); err != nil {
+		s.log.WarnContext(ctx, "respond to requester", "err", err)
+	}
+}
+
+// targetOf rebuilds the target of an existing ticket. A site removed from
+// the config since is checked as a host if it looks like one.
+func (s *Service) targetOf(f faultline.Fault) (target, bool) {
+	if f.Site != "" {
+		if site, ok := faultline.FindSite(s.settings.Sites, f.Site); ok {
+			return target{name: site.Name, site: site.Name, path: site.Path}, true
+		}
+		return target{}, false
+	}
+	return s.resolve(f.Target)
+}
+
+// Press handles a button press.
+func (s *Service) Press(ctx context.Context, a Action) Response {
+	switch a.ID {
+	case ActionRecheck:
+		return s.recheck(ctx, a)
+	}
+	return Response{Reply: s.ephemeral(s.cat.T("action.unknown"))}
+}
+
+func (s *Service) recheck(ctx context.Context, a Action) Response {
+	f, err := s.faultFromValue(ctx, a.Value)
+	if err != nil {
+		return s.faultLookupFailed(ctx, a.Value, err)
+	}
+	t, ok := s.targetOf(f)
+	if !ok {
+		return Response{Reply: s.ephemeral(s.cat.T("fault.site_gone", faultline.Escape(f.Site)))}
+	}
+	if f.MessageTS == "" {
+		return Response{Reply: s.ephemeral(s.cat.T("fault.not_posted", f.Ref()))}
+	}
+	return Response{
+		Reply: s.ephemeral(s.cat.T("fault.rechecking", f.Ref())),
+		Work:  func(ctx context.Context) error { return s.checkFault(ctx, f, t, a.User) },
+	}
+}
+
+func (s *Service) faultFromValue(ctx context.Context, value string) (faultline.Fault, error) {
+	n, err := faultline.ParseFaultRef(value)
+	if err != nil {
+		return faultline.Fault{}, faultline.ErrNotFound
+	}
+	return s.store.Fault(ctx, n)
+}
+
+func (s *Service) faultLookupFailed(ctx context.Context, ref string, err error) Response {
+	if errors.Is(err, faultline.ErrNotFound) {
+		return Response{Reply: s.ephemeral(s.cat.T("fault.not_found", faultline.Escape(ref)))}
+	}
+	return s.internal(ctx, "look up fault", err)
+}
+
+// ThreadReply records a message written in a ticket's thread on the
+// ticket's timeline. Messages in other threads are none of the bot's
+// business and are ignored.
+func (s *Service) ThreadReply(ctx context.Context, r ThreadReply) error {
+	f, err := s.store.FaultByMessage(ctx, r.Channel, r.ThreadTS)
+	if errors.Is(err, faultline.ErrNotFound) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	_, err = s.store.AddEvent(ctx, faultline.Event{
+		FaultID: f.ID, At: s.now(), Actor: r.User, Kind: faultline.EventReply, Text: r.Text,
+	})
+	return err
+}
