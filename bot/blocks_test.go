@@ -1,0 +1,54 @@
+package bot_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"strings"
+	"testing"
+
+	"github.com/faultline/faultline/bot"
+	"github.com/faultline/faultline/commands"
+)
+
+func TestBlockKitGolden(t *testing.T) {
+	msg := commands.Message{
+		Text:    "*F-7* · network fault · office-a\n> printer &lt;!channel&gt; down\n```\n✅ 1. LAN gateway  127.0.0.1  0% loss\n```",
+		Fields:  []commands.Field{{Label: "Reported by", Value: "<@U0REPORTER>"}, {Label: "State", Value: "open"}},
+		Context: "Path check: hop 3, WAN router, fails (device fault)",
+		Buttons: []commands.Button{{ID: commands.ActionRecheck, Label: "Check again", Value: "F-7", Style: "primary"}},
+	}
+	modal := commands.Modal{
+		CallbackID: commands.CallbackReport, Title: "Report a network fault", Submit: "Report", Metadata: "C0GENERAL",
+		Inputs: []commands.Input{
+			{ID: "site", Label: "Site", Optional: true, Options: []commands.Option{{Value: "office-a", Label: "office-a"}}},
+			{ID: "description", Label: "What is wrong?", Multiline: true, MaxLength: 2000},
+		},
+	}
+	var out bytes.Buffer
+	enc := json.NewEncoder(&out)
+	enc.SetEscapeHTML(false)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(map[string]any{"message": bot.Blocks(msg), "fallback": bot.Fallback(msg), "modal": bot.ModalView(modal)}); err != nil {
+		t.Fatal(err)
+	}
+	golden(t, "blocks.json", out.Bytes())
+}
+
+// Text past Block Kit's limits is cut, not sent to fail with
+// invalid_blocks, and a cut code block is closed again.
+func TestBlocksTruncateLongText(t *testing.T) {
+	long := "```\n" + strings.Repeat("长", 5000)
+	blocks := bot.Blocks(commands.Message{Text: long})
+	raw, _ := json.Marshal(blocks)
+	var decoded []struct {
+		Text struct{ Text string } `json:"text"`
+	}
+	json.Unmarshal(raw, &decoded)
+	got := decoded[0].Text.Text
+	if n := len([]rune(got)); n > 3000 {
+		t.Fatalf("section text is %d characters", n)
+	}
+	if !strings.HasSuffix(got, "```") {
+		t.Fatalf("cut code block left open: …%s", string([]rune(got)[len([]rune(got))-10:]))
+	}
+}

@@ -1,0 +1,404 @@
+package bot_test
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/faultline/faultline"
+	"github.com/faultline/faultline/bot"
+	"github.com/faultline/faultline/bot/slackfake"
+	"github.com/faultline/faultline/commands"
+	"github.com/faultline/faultline/probe/probetest"
+	"github.com/faultline/faultline/storage"
+	"github.com/faultline/faultline/storage/storagetest"
+)
+
+const (
+	secret = "test-signing-secret"
+	token  = "xoxb-test-token"
+	faults = "C0FAULTS"
+)
+
+var testSites = []faultline.Site{
+	{Name: "office-a", Aliases: []string{"总部大楼"}, Path: []faultline.Hop{
+		{Name: "LAN gateway", Host: "127.0.0.1", Kind: faultline.KindDevice},
+		{Name: "core switch", Host: "127.0.1.1", Kind: faultline.KindDevice},
+		{Name: "WAN router", Host: "127.0.2.1", Kind: faultline.KindDevice},
+		{Name: "carrier line", Host: "127.0.3.1", Kind: faultline.KindLine},
+		{Name: "HQ", Host: "127.0.9.1", Kind: faultline.KindHQ},
+	}},
+}
+
+type harness struct {
+	slack  *slackfake.Slack
+	bot    slackfake.Bot
+	db     *storage.DB
+	pinger *probetest.Script
+	reg    *prometheus.Registry
+	work   *bot.Workers
+}
+
+// setup runs the real HTTP transport, the real flows and a real database,
+// with Slack faked at the HTTP boundary and a scripted pinger.
+func setup(t testing.TB, db *storage.DB) *harness {
+	h := &harness{slack: slackfake.New(t, token), db: db, pinger: &probetest.Script{}, reg: prometheus.NewRegistry()}
+	log := storagetest.Logger()
+	api := bot.NewWebAPI(token, h.slack.APIURL())
+	svc := commands.New(commands.Deps{
+		Store: db, Pinger: h.pinger, Poster: api, Log: log,
+		Settings: commands.Settings{Language: faultline.LangEN, FaultsChannel: faults, Sites: testSites},
+	})
+	metrics := bot.NewMetrics(h.reg)
+	workers := bot.NewWorkers(log, metrics.WorkFailed)
+	srv := bot.NewServer(bot.ServerConfig{
+		Handler: svc, API: api, Dedup: db, SigningSecret: secret, Ready: db.Ping,
+		Gatherer: h.reg, Metrics: metrics, Workers: workers, Log: log,
+	})
+	ts := httptest.NewServer(srv.Routes())
+	t.Cleanup(func() {
+		ts.Close()
+		workers.Drain(10 * time.Second)
+	})
+	h.bot = slackfake.Bot{URL: ts.URL, Secret: secret, Slack: h.slack}
+	h.work = workers
+	return h
+}
+
+func body(t *testing.T, resp *http.Response) string {
+	t.Helper()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
+func headUpdated(calls []slackfake.Call) bool { return slackfake.Count(calls, "chat.update") >= 1 }
+
+func TestFaultReportEndToEnd(t *testing.T) {
+	storagetest.Run(t, func(t *testing.T, db *storage.DB) {
+		h := setup(t, db)
+		h.pinger.Down("127.0.2.1", "127.0.3.1", "127.0.9.1")
+
+		resp := h.bot.Command(t, "U0REPORTER", "C0GENERAL", "/fault", "office-a 网络不通 &lt;!channel&gt; &amp; <@U0BOSS>")
+		if resp.StatusCode != http.StatusOK {
+			t.Fatalf("status %d", resp.StatusCode)
+		}
+		var ack struct {
+			ResponseType string `json:"response_type"`
+			Text         string `json:"text"`
+		}
+		if err := json.Unmarshal([]byte(body(t, resp)), &ack); err != nil {
+			t.Fatal(err)
+		}
+		if ack.ResponseType != "ephemeral" || !strings.Contains(ack.Text, "F-1") {
+			t.Fatalf("ack = %+v", ack)
+		}
+		calls := h.slack.WaitFor(t, "the head message to show the verdict", headUpdated)
+
+		posts := filter(calls, "chat.postMessage")
+		if len(posts) != 2 {
+			t.Fatalf("want the ticket and the check posted, got %d posts", len(posts))
+		}
+		head, check := posts[0], posts[1]
+		if head.Params["channel"] != faults || head.Params["thread_ts"] != "" {
+			t.Fatalf("ticket posted to %s thread %q", head.Params["channel"], head.Params["thread_ts"])
+		}
+		headTS := "1700000000.000001"
+		if check.Params["channel"] != faults || check.Params["thread_ts"] != headTS {
+			t.Fatalf("check posted to %s thread %q, want the ticket's thread %s", check.Params["channel"], check.Params["thread_ts"], headTS)
+		}
+		if !strings.Contains(check.Params["blocks"], "first failing hop is 3. WAN router") || !strings.Contains(check.Params["blocks"], "device fault") {
+			t.Fatalf("check does not name the failing hop: %s", check.Params["blocks"])
+		}
+		update := filter(calls, "chat.update")[0]
+		if update.Params["ts"] != headTS || !strings.Contains(update.Params["blocks"], "hop 3, WAN router, fails") {
+			t.Fatalf("head not updated with the verdict: %v", update.Params)
+		}
+		assertEscaped(t, calls)
+
+		f, err := db.Fault(context.Background(), 1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if f.MessageTS != headTS || f.Channel != faults || f.Reporter != "U0REPORTER" || f.Description != "网络不通 <!channel> & <@U0BOSS>" {
+			t.Fatalf("stored %+v", f)
+		}
+		assertKinds(t, db, f.ID, faultline.EventCreated, faultline.EventCheck)
+	})
+}
+
+// User text never reaches Slack as live markup: no call carries a raw
+// <!channel> or the reporter's fake mention.
+func assertEscaped(t *testing.T, calls []slackfake.Call) {
+	t.Helper()
+	seen := false
+	for _, c := range calls {
+		for _, field := range []string{c.Params["text"], c.Params["blocks"]} {
+			if strings.Contains(field, "<!channel>") || strings.Contains(field, "<@U0BOSS>") {
+				t.Errorf("%s carries live markup from user text: %s", c.Method, field)
+			}
+			if strings.Contains(field, "&lt;!channel&gt;") {
+				seen = true
+			}
+		}
+	}
+	if !seen {
+		t.Error("the description never reached Slack (escaped)")
+	}
+}
+
+func filter(calls []slackfake.Call, method string) []slackfake.Call {
+	var out []slackfake.Call
+	for _, c := range calls {
+		if c.Method == method {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+func assertKinds(t *testing.T, db *storage.DB, faultID int64, want ...faultline.EventKind) {
+	t.Helper()
+	events, err := db.Events(context.Background(), faultID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []faultline.EventKind
+	for _, e := range events {
+		got = append(got, e.Kind)
+	}
+	if strings.Join(kinds(got), ",") != strings.Join(kinds(want), ",") {
+		t.Fatalf("timeline = %v, want %v", got, want)
+	}
+}
+
+func kinds(k []faultline.EventKind) []string {
+	out := make([]string, len(k))
+	for i, x := range k {
+		out[i] = string(x)
+	}
+	return out
+}
+
+// The acknowledgement never waits for the ping: with the pinger held, the
+// command is answered and the ticket stored; the check follows on release.
+func TestAckDoesNotWaitForPing(t *testing.T) {
+	storagetest.Run(t, func(t *testing.T, db *storage.DB) {
+		h := setup(t, db)
+		release := h.pinger.Hold()
+		defer release()
+		resp := h.bot.Command(t, "U0REPORTER", "C0GENERAL", "/fault", "office-a slow")
+		if resp.StatusCode != http.StatusOK || !strings.Contains(body(t, resp), "F-1") {
+			t.Fatalf("status %d", resp.StatusCode)
+		}
+		if _, err := db.Fault(context.Background(), 1); err != nil {
+			t.Fatalf("ticket not stored before the ack: %v", err)
+		}
+		release()
+		h.slack.WaitFor(t, "the check after release", headUpdated)
+	})
+}
+
+func TestForgedRequestsChangeNothing(t *testing.T) {
+	storagetest.Run(t, func(t *testing.T, db *storage.DB) {
+		h := setup(t, db)
+		form := url.Values{"command": {"/fault"}, "text": {"office-a forged"}, "user_id": {"U0EVIL"}, "channel_id": {"C1"}}
+		raw := []byte(form.Encode())
+		good := bot.SignatureHeaders(secret, raw, time.Now())
+		cases := map[string]http.Header{
+			"wrong secret":  bot.SignatureHeaders("not-the-secret", raw, time.Now()),
+			"stale":         bot.SignatureHeaders(secret, raw, time.Now().Add(-6*time.Minute)),
+			"future":        bot.SignatureHeaders(secret, raw, time.Now().Add(6*time.Minute)),
+			"no signature":  {},
+			"tampered body": good,
+		}
+		for name, hdr := range cases {
+			payload := raw
+			if name == "tampered body" {
+				payload = []byte(strings.Replace(string(raw), "forged", "altered", 1))
+			}
+			for _, path := range []string{"/slack/commands", "/slack/interactions", "/slack/events"} {
+				resp := h.bot.PostSigned(t, path, "application/x-www-form-urlencoded", payload, hdr)
+				if resp.StatusCode != http.StatusUnauthorized {
+					t.Errorf("%s to %s: status %d, want 401", name, path, resp.StatusCode)
+				}
+			}
+		}
+		if list, err := db.Faults(context.Background(), []faultline.FaultState{faultline.FaultOpen}, 10); err != nil || len(list) != 0 {
+			t.Fatalf("forged requests stored %v (%v)", list, err)
+		}
+		if calls := h.slack.Calls(); len(calls) != 0 {
+			t.Fatalf("forged requests reached Slack: %v", calls)
+		}
+	})
+}
+
+func TestThreadRepliesRecordedOnce(t *testing.T) {
+	storagetest.Run(t, func(t *testing.T, db *storage.DB) {
+		h := setup(t, db)
+		h.bot.Command(t, "U0REPORTER", "C0GENERAL", "/fault", "office-a down")
+		h.slack.WaitFor(t, "the ticket", headUpdated)
+		f, err := db.Fault(context.Background(), 1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		reply := slackfake.ThreadReply("Ev0REPLY1", "U0TECH", faults, f.MessageTS, "1700000050.000100", "on my way &amp; checking")
+		for i := 0; i < 3; i++ { // Slack redelivers; the reply is recorded once
+			if resp := h.bot.Event(t, reply); resp.StatusCode != http.StatusOK {
+				t.Fatalf("delivery %d: status %d", i, resp.StatusCode)
+			}
+		}
+		elsewhere := slackfake.ThreadReply("Ev0OTHER", "U0TECH", faults, "1600000000.000001", "1700000051.000100", "unrelated")
+		h.bot.Event(t, elsewhere)
+		h.work.Wait()
+		events, _ := db.Events(context.Background(), f.ID)
+		if last := events[len(events)-1]; last.Kind != faultline.EventReply || last.Actor != "U0TECH" || last.Text != "on my way & checking" {
+			t.Fatalf("last event %+v", last)
+		}
+		assertKinds(t, db, f.ID, faultline.EventCreated, faultline.EventCheck, faultline.EventReply)
+	})
+}
+
+func TestURLVerification(t *testing.T) {
+	h := setup(t, storagetest.Open(t, "sqlite"))
+	resp := h.bot.Event(t, map[string]any{"token": "Jhj5dZrVaK7ZwHHjRyZWjbDl", "challenge": "3eZbrw1aBm2rZgRNFdxV2595E9CY3gmdALWMmHkvFXO7tYXAYM8P", "type": "url_verification"})
+	if got := body(t, resp); resp.StatusCode != 200 || got != "3eZbrw1aBm2rZgRNFdxV2595E9CY3gmdALWMmHkvFXO7tYXAYM8P" {
+		t.Fatalf("status %d body %q", resp.StatusCode, got)
+	}
+}
+
+func TestBadInputGetsAnswerAndStoresNothing(t *testing.T) {
+	storagetest.Run(t, func(t *testing.T, db *storage.DB) {
+		h := setup(t, db)
+		cases := map[string]string{
+			"nowhere printer broken": "I don't know a site called `nowhere`",
+			"office-a":               "Please say what is wrong",
+			"office-a " + strings.Repeat("长", commands.MaxDescription+1): "please keep it under 2000",
+			"show F-99":     "There is no ticket F-99",
+			"show":          "Say which ticket",
+			"ping":          "Say what to check",
+			"ping nowhere":  "I don't know a site called `nowhere`",
+			"list":          "No open tickets",
+			"help":          "Report a network fault",
+			"show F-banana": "There is no ticket F-banana",
+		}
+		for text, want := range cases {
+			resp := h.bot.Command(t, "U0REPORTER", "C0GENERAL", "/fault", text)
+			if got := body(t, resp); resp.StatusCode != 200 || !strings.Contains(got, want) {
+				t.Errorf("/fault %.30s: status %d, reply %.200s; want it to say %q", text, resp.StatusCode, got, want)
+			}
+		}
+		if list, _ := db.Faults(context.Background(), []faultline.FaultState{faultline.FaultOpen}, 10); len(list) != 0 {
+			t.Fatalf("bad input stored tickets: %+v", list)
+		}
+		big := strings.Repeat("x", bot.MaxBody+1)
+		if resp := h.bot.Post(t, "/slack/commands", "application/x-www-form-urlencoded", []byte(big)); resp.StatusCode != http.StatusRequestEntityTooLarge {
+			t.Fatalf("oversize body: status %d", resp.StatusCode)
+		}
+		if resp := h.bot.Post(t, "/slack/interactions", "application/x-www-form-urlencoded", []byte("payload=%7Bnot-json")); resp.StatusCode != http.StatusBadRequest {
+			t.Fatalf("broken payload: status %d", resp.StatusCode)
+		}
+	})
+}
+
+func TestReportModal(t *testing.T) {
+	storagetest.Run(t, func(t *testing.T, db *storage.DB) {
+		h := setup(t, db)
+		resp := h.bot.Command(t, "U0REPORTER", "C0GENERAL", "/fault", "")
+		if resp.StatusCode != 200 {
+			t.Fatalf("status %d", resp.StatusCode)
+		}
+		views := filter(h.slack.Calls(), "views.open")
+		if len(views) != 1 || !strings.Contains(views[0].Params["view"], `"callback_id":"fault_report"`) ||
+			!strings.Contains(views[0].Params["view"], `"office-a"`) || views[0].Params["trigger_id"] != "1337.42.triggerU0REPORTER" {
+			t.Fatalf("views.open = %+v", views)
+		}
+
+		bad := h.bot.ViewSubmission("U0REPORTER", commands.CallbackReport, "C0GENERAL", map[string]string{"host": "not a host", "description": ""})
+		resp = h.bot.Interaction(t, bad)
+		var errs struct {
+			ResponseAction string            `json:"response_action"`
+			Errors         map[string]string `json:"errors"`
+		}
+		json.Unmarshal([]byte(body(t, resp)), &errs)
+		if errs.ResponseAction != "errors" || errs.Errors["host"] == "" || errs.Errors["description"] == "" {
+			t.Fatalf("bad submission answered %+v", errs)
+		}
+
+		good := h.bot.ViewSubmission("U0REPORTER", commands.CallbackReport, "C0GENERAL", map[string]string{"site": "select:office-a", "description": "打印机连不上网"})
+		resp = h.bot.Interaction(t, good)
+		if got := body(t, resp); resp.StatusCode != 200 || got != "" {
+			t.Fatalf("good submission: status %d body %q (an empty 200 closes the modal)", resp.StatusCode, got)
+		}
+		calls := h.slack.WaitFor(t, "the ticket from the modal", headUpdated)
+		eph := filter(calls, "chat.postEphemeral")
+		if len(eph) != 1 || eph[0].Params["user"] != "U0REPORTER" || eph[0].Params["channel"] != "C0GENERAL" || !strings.Contains(eph[0].Params["text"], "F-1") {
+			t.Fatalf("reporter not told in the channel: %+v", eph)
+		}
+		if f, err := db.Fault(context.Background(), 1); err != nil || f.Description != "打印机连不上网" || f.Site != "office-a" {
+			t.Fatalf("stored %+v, %v", f, err)
+		}
+	})
+}
+
+func TestRecheckButton(t *testing.T) {
+	storagetest.Run(t, func(t *testing.T, db *storage.DB) {
+		h := setup(t, db)
+		h.pinger.Down("127.0.9.1")
+		h.bot.Command(t, "U0REPORTER", "C0GENERAL", "/fault", "office-a HQ apps down")
+		h.slack.WaitFor(t, "the ticket", headUpdated)
+		f, _ := db.Fault(context.Background(), 1)
+		h.pinger.Up("127.0.9.1")
+
+		press := h.bot.BlockAction("U0TECH", faults, "1700000000.000002", f.MessageTS, commands.ActionRecheck, "F-1")
+		if resp := h.bot.Interaction(t, press); resp.StatusCode != 200 {
+			t.Fatalf("status %d", resp.StatusCode)
+		}
+		calls := h.slack.WaitFor(t, "the second check", func(c []slackfake.Call) bool { return slackfake.Count(c, "chat.update") >= 2 })
+		posts := filter(calls, "chat.postMessage")
+		if len(posts) != 3 || posts[2].Params["thread_ts"] != f.MessageTS || !strings.Contains(posts[2].Params["blocks"], "Every hop answers") {
+			t.Fatalf("recheck posts: %+v", posts)
+		}
+		if r := filter(calls, "response_url"); len(r) != 1 || !strings.Contains(r[0].Params["text"], "again") {
+			t.Fatalf("presser not answered via response_url: %+v", r)
+		}
+		events, _ := db.Events(context.Background(), f.ID)
+		if last := events[len(events)-1]; last.Kind != faultline.EventCheck || last.Actor != "U0TECH" {
+			t.Fatalf("recheck recorded as %+v", last)
+		}
+	})
+}
+
+func TestHealthReadyMetrics(t *testing.T) {
+	h := setup(t, storagetest.Open(t, "sqlite"))
+	for path, want := range map[string]string{"/healthz": "ok", "/readyz": "ready"} {
+		resp, err := http.Get(h.bot.URL + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := body(t, resp); resp.StatusCode != 200 || !strings.Contains(got, want) {
+			t.Fatalf("%s: %d %q", path, resp.StatusCode, got)
+		}
+	}
+	h.bot.Command(t, "U0REPORTER", "C0GENERAL", "/fault", "help")
+	resp, err := http.Get(h.bot.URL + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := body(t, resp)
+	for _, want := range []string{`faultline_http_requests_total{code="200",endpoint="commands"} 1`, `faultline_handling_seconds_count{kind="commands"} 1`} {
+		if !strings.Contains(got, want) {
+			t.Errorf("metrics lack %s", want)
+		}
+	}
+}

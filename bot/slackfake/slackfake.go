@@ -1,0 +1,256 @@
+// Package slackfake impersonates Slack at the HTTP boundary, for tests and
+// benchmarks: a Web API server that checks tokens, answers like Slack
+// (ts values with a 6-digit fraction, ok:false errors, 429 with
+// Retry-After) and records every call; response_url endpoints; and a
+// client that signs and sends slash commands, interactions and events to
+// the bot exactly as Slack does.
+package slackfake
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// Call is one request the bot made to the fake.
+type Call struct {
+	Method string            // "chat.postMessage", or "response_url"
+	Params map[string]string // form values, or top-level JSON fields as text
+	Body   string            // the raw body
+}
+
+// Scripted is a canned answer for the next call of a method.
+type Scripted struct {
+	Status     int    // HTTP status; 0 means 200
+	RetryAfter string // Retry-After header for a 429
+	Error      string // ok:false with this error code
+}
+
+// Slack is the fake. Its zero value is not usable; call New.
+type Slack struct {
+	Token  string
+	Server *httptest.Server
+
+	mu       sync.Mutex
+	calls    []Call
+	script   map[string][]Scripted
+	seq      int
+	notify   chan struct{}
+	response int
+}
+
+// New starts a fake that accepts token, stopped when the test ends.
+func New(t testing.TB, token string) *Slack {
+	s := &Slack{Token: token, script: map[string][]Scripted{}, notify: make(chan struct{}, 1)}
+	s.Server = httptest.NewServer(http.HandlerFunc(s.serve))
+	t.Cleanup(s.Server.Close)
+	return s
+}
+
+// APIURL is the Web API base URL, with the trailing slash slack-go needs.
+func (s *Slack) APIURL() string { return s.Server.URL + "/api/" }
+
+// ResponseURL returns a fresh response_url on the fake.
+func (s *Slack) ResponseURL() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.response++
+	return fmt.Sprintf("%s/response/%d", s.Server.URL, s.response)
+}
+
+// Script queues canned answers for method, used in order before the fake
+// answers normally again.
+func (s *Slack) Script(method string, answers ...Scripted) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.script[method] = append(s.script[method], answers...)
+}
+
+// Calls returns every call so far, optionally only those of methods.
+func (s *Slack) Calls(methods ...string) []Call {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []Call
+	for _, c := range s.calls {
+		if len(methods) == 0 || contains(methods, c.Method) {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+func (s *Slack) serve(w http.ResponseWriter, r *http.Request) {
+	body, _ := io.ReadAll(r.Body)
+	if strings.HasPrefix(r.URL.Path, "/response/") {
+		s.record(Call{Method: "response_url", Params: jsonParams(body), Body: string(body)})
+		writeJSON(w, map[string]any{"ok": true})
+		return
+	}
+	method := strings.TrimPrefix(r.URL.Path, "/api/")
+	params := params(r, body)
+	if tok := bearer(r); tok != s.Token && params["token"] != s.Token {
+		writeJSON(w, map[string]any{"ok": false, "error": "invalid_auth"})
+		return
+	}
+	if sc, ok := s.next(method); ok {
+		s.answerScripted(w, method, params, body, sc)
+		return
+	}
+	s.answer(w, method, params, body)
+}
+
+func bearer(r *http.Request) string {
+	return strings.TrimPrefix(r.Header.Get("Authorization"), "Bearer ")
+}
+
+func params(r *http.Request, body []byte) map[string]string {
+	if strings.HasPrefix(r.Header.Get("Content-Type"), "application/json") {
+		return jsonParams(body)
+	}
+	out := map[string]string{}
+	v, _ := url.ParseQuery(string(body))
+	for k := range v {
+		out[k] = v.Get(k)
+	}
+	return out
+}
+
+func jsonParams(body []byte) map[string]string {
+	var raw map[string]json.RawMessage
+	out := map[string]string{}
+	if json.Unmarshal(body, &raw) != nil {
+		return out
+	}
+	for k, v := range raw {
+		var s string
+		if json.Unmarshal(v, &s) == nil {
+			out[k] = s
+		} else {
+			out[k] = string(v)
+		}
+	}
+	return out
+}
+
+func (s *Slack) next(method string) (Scripted, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	q := s.script[method]
+	if len(q) == 0 {
+		return Scripted{}, false
+	}
+	s.script[method] = q[1:]
+	return q[0], true
+}
+
+func (s *Slack) answerScripted(w http.ResponseWriter, method string, p map[string]string, body []byte, sc Scripted) {
+	s.record(Call{Method: method + " (refused)", Params: p, Body: string(body)})
+	if sc.RetryAfter != "" {
+		w.Header().Set("Retry-After", sc.RetryAfter)
+	}
+	if sc.Status != 0 && sc.Status != http.StatusOK {
+		w.WriteHeader(sc.Status)
+		if sc.Status == http.StatusTooManyRequests {
+			io.WriteString(w, `{"ok":false,"error":"ratelimited"}`)
+		}
+		return
+	}
+	writeJSON(w, map[string]any{"ok": false, "error": sc.Error})
+}
+
+func (s *Slack) answer(w http.ResponseWriter, method string, p map[string]string, body []byte) {
+	s.record(Call{Method: method, Params: p, Body: string(body)})
+	switch method {
+	case "chat.postMessage":
+		writeJSON(w, map[string]any{"ok": true, "channel": p["channel"], "ts": s.nextTS(),
+			"message": map[string]any{"type": "message", "subtype": "bot_message", "text": p["text"]}})
+	case "chat.update":
+		writeJSON(w, map[string]any{"ok": true, "channel": p["channel"], "ts": p["ts"], "text": p["text"]})
+	case "chat.postEphemeral":
+		writeJSON(w, map[string]any{"ok": true, "message_ts": s.nextTS()})
+	case "views.open":
+		writeJSON(w, map[string]any{"ok": true, "view": map[string]any{"id": "V0FAKE"}})
+	case "conversations.open":
+		writeJSON(w, map[string]any{"ok": true, "channel": map[string]any{"id": "D0" + strings.ToUpper(p["users"])}})
+	case "auth.test":
+		writeJSON(w, map[string]any{"ok": true, "user_id": "U0FAULTLINE", "bot_id": "B0FAULTLINE", "team_id": "T0FAKE"})
+	default:
+		writeJSON(w, map[string]any{"ok": false, "error": "unknown_method"})
+	}
+}
+
+func (s *Slack) nextTS() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.seq++
+	return fmt.Sprintf("1700000000.%06d", s.seq)
+}
+
+func (s *Slack) record(c Call) {
+	s.mu.Lock()
+	s.calls = append(s.calls, c)
+	s.mu.Unlock()
+	select {
+	case s.notify <- struct{}{}:
+	default:
+	}
+}
+
+func writeJSON(w http.ResponseWriter, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	json.NewEncoder(w).Encode(v)
+}
+
+// WaitFor blocks until cond holds for the calls recorded so far, and
+// returns them. It is a signal, not a timer: the generous limit only turns
+// a hang into a failure that lists what did arrive.
+func (s *Slack) WaitFor(t testing.TB, what string, cond func(calls []Call) bool) []Call {
+	t.Helper()
+	limit := time.After(15 * time.Second)
+	for {
+		calls := s.Calls()
+		if cond(calls) {
+			return calls
+		}
+		select {
+		case <-s.notify:
+		case <-limit:
+			t.Fatalf("gave up waiting for %s; the fake received %d calls: %s", what, len(calls), summary(calls))
+		}
+	}
+}
+
+// Count returns how many calls of method were recorded.
+func Count(calls []Call, method string) int {
+	n := 0
+	for _, c := range calls {
+		if c.Method == method {
+			n++
+		}
+	}
+	return n
+}
+
+func summary(calls []Call) string {
+	var b strings.Builder
+	for _, c := range calls {
+		fmt.Fprintf(&b, "\n  %s channel=%s thread_ts=%s text=%.80q", c.Method, c.Params["channel"], c.Params["thread_ts"], c.Params["text"])
+	}
+	return b.String()
+}
