@@ -1,0 +1,83 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/faultline/faultline/bot"
+	"github.com/faultline/faultline/commands"
+	"github.com/faultline/faultline/config"
+)
+
+// defaultConsoleUser is who you are in the console unless --as says: an
+// employee, since reporting is what most people do.
+const defaultConsoleUser = "U0EMPLOYEE"
+
+// console runs the flows in the terminal on the configured database, the
+// embedded SQLite file unless DATABASE_URL says otherwise.
+func (e environment) console(ctx context.Context, args []string) error {
+	fs := newFlags("console", e)
+	as := fs.String("as", defaultConsoleUser, "the Slack user ID you type as")
+	if err := fs.Parse(args); err != nil {
+		return usageError{err.Error()}
+	}
+	cfg, err := e.loadConfig(true)
+	if err != nil {
+		return err
+	}
+	log := quietLogger(e)
+	db, err := openStore(ctx, cfg, log)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	pinger := prober(cfg, log, prometheus.NewRegistry())
+	defer pinger.Close()
+
+	c := bot.NewConsole(e.stdin, e.stdout, *as)
+	c.Channels = channelNames(cfg)
+	c.Describe = func(user string) string { return fmt.Sprintf("%s (%s)", user, cfg.RoleOf(user)) }
+	c.Echo = !isTerminal(e.stdin)
+	c.Handler = commands.New(commands.Deps{Store: db, Pinger: pinger, Poster: c, Settings: settings(cfg), Log: log})
+	e.consoleBanner(cfg, db.Dialect(), *as)
+	return c.Run(ctx)
+}
+
+func (e environment) consoleBanner(cfg *config.Config, dialect, user string) {
+	where := "the embedded SQLite database"
+	if dialect == "postgres" {
+		where = "PostgreSQL (DATABASE_URL)"
+	} else if cfg.Env.DatabaseURL == "" {
+		where = "the embedded SQLite file faultline.db"
+	}
+	source := cfg.Path
+	if cfg.Path == config.DemoPath {
+		source = "the built-in demo config (every hop is a loopback address; copy faultline.example.yaml to faultline.yaml for your own)"
+	}
+	fmt.Fprintf(e.stdout, "Faultline console · config: %s · data: %s · you are %s (%s)\n\n",
+		source, where, user, cfg.RoleOf(user))
+}
+
+func channelNames(cfg *config.Config) map[string]string {
+	names := map[string]string{}
+	for id, name := range map[string]string{
+		cfg.Channels.Faults: "faults", cfg.Channels.Incidents: "incidents", cfg.Channels.Announcements: "announcements",
+	} {
+		if id != "" {
+			names[id] = name
+		}
+	}
+	return names
+}
+
+func isTerminal(r any) bool {
+	f, ok := r.(*os.File)
+	if !ok {
+		return false
+	}
+	info, err := f.Stat()
+	return err == nil && info.Mode()&os.ModeCharDevice != 0
+}

@@ -1,0 +1,84 @@
+// Command faultline is the Faultline bot: `serve` runs it against Slack,
+// `console` runs the same flows in the terminal, and the rest are tools
+// for operators (migrate, check-config, ping).
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	err := run(ctx, os.Args[1:], os.Getenv, os.Stdin, os.Stdout, os.Stderr)
+	stop()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "faultline:", err)
+		os.Exit(exitCode(err))
+	}
+}
+
+const usage = `Faultline: network fault and security-incident procedures in Slack.
+
+Usage:
+  faultline serve                 run the bot (HTTP endpoints, or Socket Mode when SLACK_APP_TOKEN is set)
+  faultline console [--as USER]   chat with the bot in this terminal, no Slack needed
+  faultline migrate               bring the database schema up to date and list its migrations
+  faultline check-config [PATH]   check a config file and explain every mistake
+  faultline ping HOST|SITE...     check hosts or sites' paths from here
+
+Environment: FAULTLINE_CONFIG (default faultline.yaml), DATABASE_URL (empty: embedded
+SQLite file faultline.db), SLACK_BOT_TOKEN, SLACK_SIGNING_SECRET, SLACK_APP_TOKEN,
+SLACK_API_URL, LISTEN_ADDR (default :8080).
+`
+
+// usageError is a mistake in the command line; it exits with status 2.
+type usageError struct{ msg string }
+
+func (e usageError) Error() string { return e.msg }
+
+func exitCode(err error) int {
+	if _, ok := err.(usageError); ok {
+		return 2
+	}
+	return 1
+}
+
+// run is the whole program, with its environment passed in, so tests run
+// it end to end.
+func run(ctx context.Context, args []string, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer) error {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return usageError{"no command given"}
+	}
+	env := environment{getenv: getenv, stdin: stdin, stdout: stdout, stderr: stderr}
+	switch args[0] {
+	case "serve":
+		return env.serve(ctx, args[1:])
+	case "console":
+		return env.console(ctx, args[1:])
+	case "migrate":
+		return env.migrate(ctx, args[1:])
+	case "check-config":
+		return env.checkConfig(args[1:])
+	case "ping":
+		return env.ping(ctx, args[1:])
+	case "help", "-h", "--help":
+		fmt.Fprint(stdout, usage)
+		return nil
+	}
+	fmt.Fprint(stderr, usage)
+	return usageError{fmt.Sprintf("unknown command %q", args[0])}
+}
+
+// environment is what the process was given: variables and streams.
+type environment struct {
+	getenv func(string) string
+	stdin  io.Reader
+	stdout io.Writer
+	stderr io.Writer
+}

@@ -1,0 +1,218 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/faultline/faultline/bot/slackfake"
+	"github.com/faultline/faultline/storage/storagetest"
+)
+
+const testConfig = `timezone: UTC
+language: en
+channels:
+  faults: C0FAULTS
+roles:
+  maintainer: [U0TECH]
+sites:
+  - name: lab
+    path:
+      - {name: gateway, host: 127.0.0.1, kind: device}
+      - {name: uplink, host: 127.0.77.2, kind: line}
+      - {name: HQ, host: 127.0.77.3, kind: hq}
+probe:
+  wait: 500ms
+`
+
+func writeConfig(t *testing.T, text string) string {
+	path := filepath.Join(t.TempDir(), "faultline.yaml")
+	if err := os.WriteFile(path, []byte(text), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+func envOf(m map[string]string) func(string) string {
+	return func(k string) string { return m[k] }
+}
+
+// icmpAllowed reports whether this process may ping at all (root, or a
+// permissive ping_group_range); the end-to-end checks need real replies.
+func icmpAllowed(t *testing.T) {
+	if os.Geteuid() == 0 {
+		return
+	}
+	if os.Getenv("CI") != "" {
+		t.Fatal("CI runs as root so that real pings are tested")
+	}
+	t.Skip("not root: real ICMP to loopback may not be permitted here")
+}
+
+// serve runs the real program — config file, database, prober, HTTP
+// transport — against the fake Slack, and returns the address it listens
+// on, read from its own log line.
+func serve(t *testing.T, dialect string, fake *slackfake.Slack) (addr string, stop func() error) {
+	ctx, cancel := context.WithCancel(context.Background())
+	logs, logw := io.Pipe()
+	env := envOf(map[string]string{
+		"SLACK_BOT_TOKEN": fake.Token, "SLACK_SIGNING_SECRET": "s3cret", "SLACK_API_URL": fake.APIURL(),
+		"DATABASE_URL": storagetest.URL(t, dialect), "FAULTLINE_CONFIG": writeConfig(t, testConfig),
+		"LISTEN_ADDR": "127.0.0.1:0",
+	})
+	done := make(chan error, 1)
+	go func() {
+		done <- run(ctx, []string{"serve"}, env, strings.NewReader(""), io.Discard, logw)
+		logw.Close()
+	}()
+	addrc := make(chan string, 1)
+	go func() {
+		sc := bufio.NewScanner(logs)
+		for sc.Scan() {
+			var line struct{ Msg, Addr string }
+			if json.Unmarshal(sc.Bytes(), &line) == nil && line.Msg == "listening" {
+				addrc <- line.Addr
+			}
+		}
+	}()
+	select {
+	case addr = <-addrc:
+	case err := <-done:
+		t.Fatalf("serve exited before listening: %v", err)
+	}
+	return addr, func() error {
+		cancel()
+		return <-done
+	}
+}
+
+func TestServeEndToEnd(t *testing.T) {
+	icmpAllowed(t)
+	for _, dialect := range storagetest.Dialects(t) {
+		t.Run(dialect, func(t *testing.T) {
+			fake := slackfake.New(t, "xoxb-e2e")
+			addr, stop := serve(t, dialect, fake)
+			client := slackfake.Bot{URL: "http://" + addr, Secret: "s3cret", Slack: fake}
+
+			resp := client.Command(t, "U0REPORTER", "C0GENERAL", "/fault", "lab cannot reach the ERP")
+			if resp.StatusCode != 200 {
+				t.Fatalf("status %d", resp.StatusCode)
+			}
+			calls := fake.WaitFor(t, "the verdict on the ticket", func(c []slackfake.Call) bool { return slackfake.Count(c, "chat.update") > 0 })
+			var check string
+			for _, c := range calls {
+				if c.Method == "chat.postMessage" && c.Params["thread_ts"] != "" {
+					check = c.Params["blocks"]
+				}
+			}
+			if !strings.Contains(check, "Every hop answers") || !strings.Contains(check, "127.0.77.3") {
+				t.Fatalf("thread reply with the real check: %s", check)
+			}
+
+			forged := client
+			forged.Secret = "wrong"
+			if resp := forged.Command(t, "U0EVIL", "C0GENERAL", "/fault", "lab forged"); resp.StatusCode != http.StatusUnauthorized {
+				t.Fatalf("forged: status %d", resp.StatusCode)
+			}
+			for _, path := range []string{"/healthz", "/readyz", "/metrics"} {
+				r, err := http.Get("http://" + addr + path)
+				if err != nil || r.StatusCode != 200 {
+					t.Fatalf("%s: %v %v", path, r, err)
+				}
+				r.Body.Close()
+			}
+			if err := stop(); err != nil {
+				t.Fatalf("graceful stop: %v", err)
+			}
+		})
+	}
+}
+
+func TestServeExplainsMissingSettings(t *testing.T) {
+	err := run(context.Background(), []string{"serve"}, envOf(map[string]string{"FAULTLINE_CONFIG": writeConfig(t, testConfig)}),
+		strings.NewReader(""), io.Discard, io.Discard)
+	if err == nil || !strings.Contains(err.Error(), "SLACK_BOT_TOKEN is not set") || !strings.Contains(err.Error(), "SLACK_SIGNING_SECRET is not set") {
+		t.Fatalf("err = %v", err)
+	}
+	err = run(context.Background(), []string{"serve"}, envOf(map[string]string{"FAULTLINE_CONFIG": filepath.Join(t.TempDir(), "missing.yaml")}),
+		strings.NewReader(""), io.Discard, io.Discard)
+	if err == nil || !strings.Contains(err.Error(), "no config file at") {
+		t.Fatalf("err = %v", err)
+	}
+}
+
+func TestCheckConfig(t *testing.T) {
+	var out bytes.Buffer
+	good := writeConfig(t, testConfig)
+	if err := run(context.Background(), []string{"check-config", good}, envOf(nil), nil, &out, io.Discard); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(out.String(), "ok: 1 site, 3 hops") {
+		t.Fatalf("output %q", out.String())
+	}
+	bad := writeConfig(t, "sites:\n  - name: lab\n    path:\n      - {name: gw, host: 127.0.0.1, kind: swtich}\n")
+	err := run(context.Background(), []string{"check-config", bad}, envOf(nil), nil, io.Discard, io.Discard)
+	if err == nil || !strings.Contains(err.Error(), `faultline.yaml:4: sites[0].path[0].kind: "swtich" is not a hop kind`) {
+		t.Fatalf("err = %v", err)
+	}
+	if exitCode(err) != 1 {
+		t.Fatalf("exit code %d", exitCode(err))
+	}
+}
+
+func TestPing(t *testing.T) {
+	icmpAllowed(t)
+	var out bytes.Buffer
+	env := envOf(map[string]string{"FAULTLINE_CONFIG": writeConfig(t, testConfig)})
+	if err := run(context.Background(), []string{"ping", "127.0.0.1", "lab"}, env, nil, &out, io.Discard); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"Path check of 127.0.0.1", "Path check of lab · hops: 3", "3. HQ", "Every hop answers"} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("output lacks %q:\n%s", want, out.String())
+		}
+	}
+	err := run(context.Background(), []string{"ping", "nowhere"}, env, nil, io.Discard, io.Discard)
+	if err == nil || !strings.Contains(err.Error(), "not a configured site") {
+		t.Fatalf("err = %v", err)
+	}
+}
+
+func TestConsoleOnDemoConfig(t *testing.T) {
+	icmpAllowed(t)
+	var out bytes.Buffer
+	env := envOf(map[string]string{"DATABASE_URL": storagetest.URL(t, "sqlite")})
+	in := strings.NewReader("/fault office-a 网络不通\n/fault list\n")
+	if err := run(context.Background(), []string{"console", "--as", "U0DEMOTECH"}, env, in, &out, io.Discard); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"built-in demo config", "you are U0DEMOTECH (maintainer)", "F-1 已为 office-a 登记", "所有节点均有响应", "未关闭的工单（1）"} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("console output lacks %q:\n%s", want, out.String())
+		}
+	}
+}
+
+func TestMigrateAndUsage(t *testing.T) {
+	var out bytes.Buffer
+	env := envOf(map[string]string{"DATABASE_URL": storagetest.URL(t, "sqlite")})
+	if err := run(context.Background(), []string{"migrate"}, env, nil, &out, io.Discard); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(out.String(), "sqlite database is up to date") || !strings.Contains(out.String(), "1  fault tickets") {
+		t.Fatalf("output %q", out.String())
+	}
+	err := run(context.Background(), []string{"frobnicate"}, envOf(nil), nil, io.Discard, io.Discard)
+	var ue usageError
+	if !errors.As(err, &ue) || exitCode(err) != 2 {
+		t.Fatalf("unknown command: %v", err)
+	}
+}

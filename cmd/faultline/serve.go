@@ -1,0 +1,72 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"golang.org/x/sync/errgroup"
+
+	"github.com/faultline/faultline/bot"
+	"github.com/faultline/faultline/commands"
+	"github.com/faultline/faultline/config"
+)
+
+// serve runs the bot until ctx ends. Shutdown order: the transports stop
+// taking requests and drain their background work, then the prober's
+// sockets close, then the database.
+func (e environment) serve(ctx context.Context, args []string) error {
+	if err := newFlags("serve", e).Parse(args); err != nil {
+		return usageError{err.Error()}
+	}
+	cfg, err := e.loadConfig(false)
+	if err != nil {
+		return err
+	}
+	if err := requireSlack(cfg.Env); err != nil {
+		return err
+	}
+	log := slog.New(slog.NewJSONHandler(e.stderr, nil))
+	log.InfoContext(ctx, "starting", "config", cfg.Path, "env", cfg.Env, "summary", cfg.Summary())
+	db, err := openStore(ctx, cfg, log)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	pinger := prober(cfg, log, reg)
+	defer pinger.Close()
+	api := bot.NewWebAPI(cfg.Env.BotToken, cfg.Env.APIURL)
+	svc := commands.New(commands.Deps{Store: db, Pinger: pinger, Poster: api, Settings: settings(cfg), Log: log})
+	metrics := bot.NewMetrics(reg)
+	sc := bot.ServerConfig{
+		Handler: svc, API: api, Dedup: db, SigningSecret: cfg.Env.SigningSecret,
+		Ready: db.Ping, Gatherer: reg, Metrics: metrics, Log: log,
+		Workers: bot.NewWorkers(log, metrics.WorkFailed),
+	}
+	g, ctx := errgroup.WithContext(ctx)
+	g.Go(func() error { return bot.NewServer(sc).Run(ctx, cfg.Env.ListenAddr) })
+	if cfg.Env.AppToken != "" {
+		g.Go(func() error { return bot.NewSocket(sc, cfg.Env.AppToken, cfg.Env.BotToken, cfg.Env.APIURL).Run(ctx) })
+	}
+	err = g.Wait()
+	log.Info("stopped", "err", err)
+	return err
+}
+
+// requireSlack explains which Slack setting is missing: the bot token
+// always, and the signing secret unless Socket Mode is used.
+func requireSlack(env config.Env) error {
+	var missing []error
+	if env.BotToken == "" {
+		missing = append(missing, errors.New("SLACK_BOT_TOKEN is not set: copy the Bot User OAuth Token (xoxb-…) from your Slack app's OAuth & Permissions page"))
+	}
+	if env.SigningSecret == "" && env.AppToken == "" {
+		missing = append(missing, errors.New("SLACK_SIGNING_SECRET is not set: copy the Signing Secret from your Slack app's Basic Information page (or set SLACK_APP_TOKEN for Socket Mode)"))
+	}
+	return errors.Join(missing...)
+}

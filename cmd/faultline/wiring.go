@@ -1,0 +1,117 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io/fs"
+	"log/slog"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/faultline/faultline"
+	"github.com/faultline/faultline/commands"
+	"github.com/faultline/faultline/config"
+	"github.com/faultline/faultline/probe"
+	"github.com/faultline/faultline/storage"
+)
+
+// configPath is FAULTLINE_CONFIG or faultline.yaml.
+func (e environment) configPath() string {
+	if p := e.getenv("FAULTLINE_CONFIG"); p != "" {
+		return p
+	}
+	return "faultline.yaml"
+}
+
+// loadConfig reads the config file. With allowDemo, a missing default file
+// means the built-in demo config; a missing file named by FAULTLINE_CONFIG
+// is always an error.
+func (e environment) loadConfig(allowDemo bool) (*config.Config, error) {
+	path := e.configPath()
+	cfg, err := config.Load(path, e.getenv)
+	if err == nil {
+		return cfg, nil
+	}
+	if errors.Is(err, fs.ErrNotExist) && allowDemo && e.getenv("FAULTLINE_CONFIG") == "" {
+		return config.Demo(e.getenv), nil
+	}
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, fmt.Errorf("no config file at %s: copy faultline.example.yaml there and edit it, or set FAULTLINE_CONFIG", path)
+	}
+	return nil, err
+}
+
+func settings(cfg *config.Config) commands.Settings {
+	return commands.Settings{
+		Language:      faultline.Lang(cfg.Language),
+		Location:      cfg.Location,
+		FaultsChannel: cfg.Channels.Faults,
+		Sites:         cfg.Sites,
+	}
+}
+
+func prober(cfg *config.Config, log *slog.Logger, reg prometheus.Registerer) *probe.Prober {
+	return probe.New(probe.Options{
+		Count: cfg.Probe.Count, Interval: cfg.Probe.Interval,
+		Wait: cfg.Probe.Wait, Concurrency: cfg.Probe.Concurrency,
+	}, log, reg)
+}
+
+func openStore(ctx context.Context, cfg *config.Config, log *slog.Logger) (*storage.DB, error) {
+	return storage.Open(ctx, cfg.Env.DatabaseURL, log)
+}
+
+func (e environment) migrate(ctx context.Context, args []string) error {
+	if len(args) > 0 {
+		return usageError{"migrate takes no arguments"}
+	}
+	env, err := config.ReadEnv(e.getenv)
+	if err != nil {
+		return err
+	}
+	log := slog.New(slog.NewTextHandler(e.stderr, nil))
+	db, err := storage.Open(ctx, env.DatabaseURL, log)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	list, err := db.Migrations(ctx)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(e.stdout, "%s database is up to date:\n", db.Dialect())
+	for _, m := range list {
+		fmt.Fprintln(e.stdout, "  "+m)
+	}
+	return nil
+}
+
+func (e environment) checkConfig(args []string) error {
+	if len(args) > 1 {
+		return usageError{"check-config takes at most one path"}
+	}
+	path := e.configPath()
+	if len(args) == 1 {
+		path = args[0]
+	}
+	cfg, err := config.Load(path, e.getenv)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(e.stdout, "%s: %s\n", path, cfg.Summary())
+	return nil
+}
+
+func newFlags(name string, e environment) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(e.stderr)
+	return fs
+}
+
+// quietLogger logs warnings and errors only, as text: for commands whose
+// stdout is for people.
+func quietLogger(e environment) *slog.Logger {
+	return slog.New(slog.NewTextHandler(e.stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+}
