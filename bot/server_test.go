@@ -45,6 +45,7 @@ type harness struct {
 	pinger *probetest.Script
 	reg    *prometheus.Registry
 	work   *bot.Workers
+	config bot.ServerConfig
 }
 
 // setup runs the real HTTP transport, the real flows and a real database,
@@ -59,10 +60,11 @@ func setup(t testing.TB, db *storage.DB) *harness {
 	})
 	metrics := bot.NewMetrics(h.reg)
 	workers := bot.NewWorkers(log, metrics.WorkFailed)
-	srv := bot.NewServer(bot.ServerConfig{
+	h.config = bot.ServerConfig{
 		Handler: svc, API: api, Dedup: db, SigningSecret: secret, Ready: db.Ping,
 		Gatherer: h.reg, Metrics: metrics, Workers: workers, Log: log,
-	})
+	}
+	srv := bot.NewServer(h.config)
 	ts := httptest.NewServer(srv.Routes())
 	t.Cleanup(func() {
 		ts.Close()

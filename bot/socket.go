@@ -67,7 +67,7 @@ func (s *Socket) handle(ctx context.Context, evt socketmode.Event) {
 	case socketmode.EventTypeConnected:
 		s.log.InfoContext(ctx, "socket mode connected")
 	case socketmode.EventTypeInvalidAuth, socketmode.EventTypeConnectionError:
-		s.log.ErrorContext(ctx, "socket mode connection problem", "event", string(evt.Type))
+		s.log.ErrorContext(ctx, "socket mode connection problem", "event", string(evt.Type), "err", evt.Data)
 	case socketmode.EventTypeSlashCommand:
 		if cmd, ok := evt.Data.(slack.SlashCommand); ok {
 			s.ack(ctx, evt, s.d.onCommand(ctx, cmd))

@@ -128,7 +128,14 @@ func (s *Service) hopOutcome(c faultline.PathCheck, i int) string {
 	case faultline.HopBehind:
 		return s.cat.T("hop.behind")
 	}
-	return s.cat.T("hop.unknown", r.Error)
+	return s.cat.T("hop.unknown", shortReason(r.Error))
+}
+
+// shortReason is the head of a check error ("ICMP not permitted", "cannot
+// resolve host"); the verdict below the table carries the whole of it.
+func shortReason(err string) string {
+	head, _, _ := strings.Cut(err, ":")
+	return head
 }
 
 func ms(d time.Duration) string {

@@ -44,6 +44,7 @@ type Slack struct {
 	seq      int
 	notify   chan struct{}
 	response int
+	socket   *Socket
 }
 
 // New starts a fake that accepts token, stopped when the test ends.
@@ -100,6 +101,13 @@ func (s *Slack) serve(w http.ResponseWriter, r *http.Request) {
 	if strings.HasPrefix(r.URL.Path, "/response/") {
 		s.record(Call{Method: "response_url", Params: jsonParams(body), Body: string(body)})
 		writeJSON(w, map[string]any{"ok": true})
+		return
+	}
+	s.mu.Lock()
+	sock := s.socket
+	s.mu.Unlock()
+	if sock != nil && (r.URL.Path == "/socket" || r.URL.Path == "/api/apps.connections.open") {
+		s.serveSocket(w, r, sock)
 		return
 	}
 	method := strings.TrimPrefix(r.URL.Path, "/api/")
