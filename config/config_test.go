@@ -103,7 +103,7 @@ testdata/bad-many.yaml:44: unknown key "env" at the top level; known keys: timez
 
 func TestParseProblems(t *testing.T) {
 	t.Parallel()
-	const site = "sites:\n  - name: a\n    path:\n      - {name: gw, host: 10.0.0.1, kind: device}\n"
+	const site = "sites:\n  - name: a\n    path:\n      - {name: gw, host: 127.0.0.1, kind: device}\n"
 	tests := []struct{ name, yaml, want string }{
 		{"duplicate key", site + "language: zh\nlanguage: en\n",
 			"faultline.yaml:6: language: this key is given twice (first on line 5); keep one of them"},
