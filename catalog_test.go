@@ -68,9 +68,32 @@ func TestCatalogHasEveryUsedKey(t *testing.T) {
 	if len(used) < 20 {
 		t.Fatalf("found only %d keys in use; is the pattern still right?", len(used))
 	}
-	for _, k := range []string{"state.open", "kind.device", "kind.line", "kind.hq", "kind.host",
+	for _, k := range []string{"kind.device", "kind.line", "kind.hq", "kind.host", "kind.healthy", "kind.unknown",
 		"verdict.device", "verdict.line", "verdict.hq", "verdict.host"} {
 		used[k] = true
+	}
+	// Keys built from the domain's own lists.
+	for _, st := range faultline.FaultStates {
+		used["state."+string(st)] = true
+		used["next."+string(st)] = true
+	}
+	for _, a := range faultline.FaultActions {
+		used["step."+string(a)], used["button."+string(a)], used["done."+string(a)] = true, true, true
+	}
+	for _, r := range append(faultline.Roles, faultline.RoleReporter, faultline.RoleEmployee) {
+		used["role."+string(r)] = true
+	}
+	for _, c := range faultline.Causes {
+		used["cause."+string(c)] = true
+	}
+	for _, k := range []faultline.TimerKind{faultline.TimerAck, faultline.TimerResolve, faultline.TimerDevice, faultline.TimerLine, faultline.TimerRecheck} {
+		used["timer."+string(k)] = true
+		if k != faultline.TimerRecheck {
+			used["esc."+string(k)] = true
+		}
+	}
+	for _, code := range []string{"refuse.self_confirm", "refuse.need_resolution", "refuse.need_vendor_ticket", "refuse.override_too_soon"} {
+		used[code] = true
 	}
 	en := faultline.CatalogKeys(faultline.LangEN)
 	for k := range used {

@@ -37,3 +37,14 @@ func UserMessage(err error) (string, bool) {
 	}
 	return "", false
 }
+
+// TransitionError says a ticket's state does not allow an action: it was
+// closed meanwhile, someone else took it, a button was pressed twice.
+type TransitionError struct {
+	From   FaultState
+	Action FaultAction
+}
+
+func (e *TransitionError) Error() string {
+	return fmt.Sprintf("cannot %s a ticket that is %s", e.Action, e.From)
+}

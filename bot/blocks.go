@@ -88,9 +88,12 @@ func Fallback(m commands.Message) string {
 
 // ModalView renders a form as a Slack modal.
 func ModalView(md commands.Modal) slack.ModalViewRequest {
-	blocks := make([]slack.Block, len(md.Inputs))
-	for i, in := range md.Inputs {
-		blocks[i] = inputBlock(in)
+	var blocks []slack.Block
+	if md.Intro != "" {
+		blocks = append(blocks, slack.NewSectionBlock(mrkdwn(md.Intro, maxSectionText), nil, nil))
+	}
+	for _, in := range md.Inputs {
+		blocks = append(blocks, inputBlock(in))
 	}
 	return slack.ModalViewRequest{
 		Type:            slack.VTModal,

@@ -20,7 +20,7 @@ import (
 // buttons by number. It runs the same flows as Slack, and is also their
 // Poster and Responder, so what the bot would post shows up here.
 type Console struct {
-	Handler  Handler
+	Handler  ConsoleHandler
 	Channels map[string]string // channel ID → name shown
 	Describe func(user string) string
 	Echo     bool // repeat each input line, for transcripts of piped input
@@ -32,9 +32,31 @@ type Console struct {
 
 	mu       sync.Mutex
 	seq      int
-	messages []string // message number - 1 → ts
+	messages []shown // message number - 1 → where it is
 	buttons  []pressable
-	thread   commands.Message // Channel and ThreadTS of the thread replies go to
+	thread   shown // the thread replies go to
+}
+
+// shown is a message on screen: its ts, and the thread it is in, if any.
+type shown struct {
+	channel, ts, thread string
+}
+
+// root is the thread a reply to this message belongs to: its own, or the
+// one it is in.
+func (m shown) root() shown {
+	if m.thread != "" {
+		return shown{channel: m.channel, ts: m.thread}
+	}
+	return m
+}
+
+// ConsoleHandler is what the console needs from the flows: the chat, and
+// running the clocks and the outbox itself, since there is no job runner.
+type ConsoleHandler interface {
+	Handler
+	FireDue(ctx context.Context) error
+	Flush(ctx context.Context) error
 }
 
 type pressable struct {
@@ -55,7 +77,7 @@ func NewConsole(in io.Reader, out io.Writer, user string) *Console {
 // Run reads lines until ":quit", end of input or ctx ends.
 func (c *Console) Run(ctx context.Context) error {
 	if help := c.Handler.Command(ctx, commands.Request{Command: "/fault", Text: "help", User: c.user}).Reply; help != nil {
-		c.printf("%s\n", PlainText(help.Text))
+		c.printf("%s\n", c.plain(help.Text))
 	}
 	c.printf("%s\n", consoleHelp)
 	for ctx.Err() == nil {
@@ -136,11 +158,11 @@ func (c *Console) chooseThread(n string) {
 	defer c.mu.Unlock()
 	i, err := strconv.Atoi(n)
 	if err != nil || i < 1 || i > len(c.messages) {
-		fmt.Fprintf(c.out, "There is no message %s.\n", n)
+		fmt.Fprintf(c.out, "Say which message: :thread N, with N from 1 to %d.\n", len(c.messages))
 		return
 	}
-	c.thread.ThreadTS = c.messages[i-1]
-	fmt.Fprintf(c.out, "Replies now go to the thread of message %d.\n", i)
+	c.thread = c.messages[i-1].root()
+	fmt.Fprintf(c.out, "Replies now go to the thread of message %d.\n", c.indexOf(c.thread.ts))
 }
 
 func (c *Console) press(ctx context.Context, n string) {
@@ -165,16 +187,19 @@ func (c *Console) reply(ctx context.Context, text string) {
 	c.seq++
 	ts := c.ts()
 	c.mu.Unlock()
-	if thread.ThreadTS == "" {
+	if thread.ts == "" {
 		c.printf("Not in a thread yet: report a fault first, or pick one with :thread N.\n")
 		return
 	}
 	err := c.Handler.ThreadReply(ctx, commands.ThreadReply{
-		Channel: thread.Channel, ThreadTS: thread.ThreadTS, TS: ts, User: c.user, Text: text,
+		Channel: thread.channel, ThreadTS: thread.ts, TS: ts, User: c.user, Text: text,
 	})
 	if err != nil {
 		c.printf("Could not record the reply: %v\n", err)
+		return
 	}
+	c.printf("  (in the thread of message %d)\n", c.number(thread.ts))
+	c.settle(ctx)
 }
 
 // run shows a response and does its work right away, so the console's
@@ -193,35 +218,81 @@ func (c *Console) run(ctx context.Context, _ string, resp commands.Response) {
 			c.printf("(error %s: %v)\n", ref, err)
 		}
 	}
+	c.settle(ctx)
 }
 
-// fill asks for a modal's inputs one by one and submits them. Problems
-// are shown and the form is asked again, as a Slack modal stays open;
-// ":cancel" (or the end of input) closes it without submitting.
-func (c *Console) fill(ctx context.Context, md commands.Modal) commands.Response {
+// settle runs what is due and shows what the bot has to say, so the
+// console's output follows the order things happen in.
+func (c *Console) settle(ctx context.Context) {
+	if err := c.Handler.FireDue(ctx); err != nil {
+		c.printf("(timers: %v)\n", err)
+	}
+	if err := c.Handler.Flush(ctx); err != nil {
+		c.printf("(sending: %v)\n", err)
+	}
+}
+
+// Tick runs the clocks and the outbox every interval until ctx ends, so
+// escalations show up while you wait.
+func (c *Console) Tick(ctx context.Context, interval time.Duration) {
+	t := time.NewTicker(interval)
+	defer t.Stop()
 	for {
-		c.printf("── form: %s (:cancel to close) ──\n", md.Title)
-		values := map[string]string{}
-		for _, in := range md.Inputs {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			c.settle(ctx)
+		}
+	}
+}
+
+// fill asks for a modal's inputs one by one and submits them. A problem
+// is shown and only the inputs concerned are asked again, as a Slack modal
+// stays open with the rest filled in; a line starting with ":" (:cancel,
+// :quit), or the end of input, closes it without submitting.
+func (c *Console) fill(ctx context.Context, md commands.Modal) commands.Response {
+	c.printf("── form: %s (:cancel closes it) ──\n", md.Title)
+	if md.Intro != "" {
+		c.printf("%s\n", indent(c.plain(md.Intro)))
+	}
+	values := map[string]string{}
+	ask := md.Inputs
+	for {
+		for _, in := range ask {
 			v, ok := c.askInput(in)
-			if !ok || v == ":cancel" {
+			if !ok {
 				c.printf("Form closed; nothing was sent.\n")
 				return commands.Response{}
 			}
 			values[in.ID] = v
 		}
-		resp := c.Handler.Submit(ctx, commands.Submission{CallbackID: md.CallbackID, User: c.user, Values: values, Metadata: consoleChannel})
+		resp := c.Handler.Submit(ctx, commands.Submission{CallbackID: md.CallbackID, User: c.user, Values: values, Metadata: formMetadata(md)})
 		if len(resp.Errors) == 0 {
 			return resp
 		}
+		ask = nil
 		for _, in := range md.Inputs {
 			if problem, bad := resp.Errors[in.ID]; bad {
 				c.printf("! %s: %s\n", in.Label, PlainText(problem))
+				ask = append(ask, in)
 			}
 		}
 	}
 }
 
+// formMetadata is what Slack would give back with the submission: the
+// report form remembers the channel it was opened from, the others their
+// ticket.
+func formMetadata(md commands.Modal) string {
+	if md.Metadata == "" || md.CallbackID == commands.CallbackReport {
+		return consoleChannel
+	}
+	return md.Metadata
+}
+
+// askInput reads one input; a picker takes a number from its list (or
+// nothing, when optional) and asks again otherwise.
 func (c *Console) askInput(in commands.Input) (string, bool) {
 	label := in.Label
 	if in.Hint != "" {
@@ -237,12 +308,20 @@ func (c *Console) askInput(in commands.Input) (string, bool) {
 	if in.Optional {
 		label += " [Enter to skip]"
 	}
-	c.printf("%s\n", label)
-	v, ok := c.readLine("  > ")
-	if i, err := strconv.Atoi(v); err == nil && len(in.Options) > 0 && i >= 1 && i <= len(in.Options) {
-		v = in.Options[i-1].Value
+	for {
+		c.printf("%s\n", label)
+		v, ok := c.readLine("  > ")
+		if !ok || strings.HasPrefix(v, ":") {
+			return "", false
+		}
+		if len(in.Options) == 0 || (v == "" && in.Optional) {
+			return v, true
+		}
+		if i, err := strconv.Atoi(v); err == nil && i >= 1 && i <= len(in.Options) {
+			return in.Options[i-1].Value, true
+		}
+		c.printf("! Type a number from 1 to %d.\n", len(in.Options))
 	}
-	return v, ok
 }
 
 // Post implements commands.Poster: the message is printed, and a new
@@ -253,15 +332,23 @@ func (c *Console) Post(_ context.Context, m commands.Message) (string, error) {
 	ts := c.ts()
 	n := 0
 	if !m.Ephemeral {
-		c.messages = append(c.messages, ts)
+		c.messages = append(c.messages, shown{channel: m.Channel, ts: ts, thread: m.ThreadTS})
 		n = len(c.messages)
-		if m.ThreadTS == "" {
-			c.thread = commands.Message{Channel: m.Channel, ThreadTS: ts}
+		if m.ThreadTS == "" && !strings.HasPrefix(m.Channel, dmPrefix) {
+			c.thread = shown{channel: m.Channel, ts: ts}
 		}
 	}
 	c.mu.Unlock()
 	c.show(m, ts, c.heading(m, n, "posted"))
 	return ts, nil
+}
+
+// dmPrefix marks the console's direct-message channels.
+const dmPrefix = "DM:"
+
+// OpenDM implements commands.Poster.
+func (c *Console) OpenDM(_ context.Context, user string) (string, error) {
+	return dmPrefix + user, nil
 }
 
 // Update implements commands.Poster.
@@ -284,8 +371,12 @@ func (c *Console) ts() string {
 func (c *Console) number(ts string) int {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	for i, t := range c.messages {
-		if t == ts {
+	return c.indexOf(ts)
+}
+
+func (c *Console) indexOf(ts string) int {
+	for i, m := range c.messages {
+		if m.ts == ts {
 			return i + 1
 		}
 	}
@@ -304,10 +395,21 @@ func (c *Console) heading(m commands.Message, n int, verb string) string {
 }
 
 func (c *Console) channelName(id string) string {
+	if user, ok := strings.CutPrefix(id, dmPrefix); ok {
+		return "direct message to @" + user
+	}
 	if name, ok := c.Channels[id]; ok {
 		return "#" + name
 	}
 	return "#" + id
+}
+
+// plain is PlainText with configured channels shown by name.
+func (c *Console) plain(s string) string {
+	for id, name := range c.Channels {
+		s = strings.ReplaceAll(s, "<#"+id+">", "#"+name)
+	}
+	return PlainText(s)
 }
 
 // show prints a message as text and numbers its buttons.
@@ -320,17 +422,17 @@ func (c *Console) show(m commands.Message, ts, heading string) {
 	var b strings.Builder
 	b.WriteString(heading + "\n")
 	if m.Text != "" {
-		b.WriteString(indent(PlainText(m.Text)) + "\n")
+		b.WriteString(indent(c.plain(m.Text)) + "\n")
 	}
 	if len(m.Fields) > 0 {
 		parts := make([]string, len(m.Fields))
 		for i, f := range m.Fields {
-			parts[i] = PlainText(f.Label) + ": " + PlainText(f.Value)
+			parts[i] = c.plain(f.Label) + ": " + c.plain(f.Value)
 		}
 		b.WriteString(indent(strings.Join(parts, " · ")) + "\n")
 	}
 	if m.Context != "" {
-		b.WriteString(indent("("+PlainText(m.Context)+")") + "\n")
+		b.WriteString(indent("("+c.plain(m.Context)+")") + "\n")
 	}
 	for _, btn := range m.Buttons {
 		c.buttons = append(c.buttons, pressable{button: btn, channel: m.Channel, ts: ts, thread: m.ThreadTS})

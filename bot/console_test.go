@@ -3,6 +3,8 @@ package bot_test
 import (
 	"bytes"
 	"context"
+	"io"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -16,56 +18,46 @@ import (
 
 var consoleClock = time.Date(2026, 11, 27, 9, 30, 0, 0, time.UTC)
 
-// A whole /fault conversation in the console, as a transcript: the report,
-// the ticket and its path check, a thread reply, a re-check by button after
-// the line came back, the list, the timeline, a form, and the mistakes a
-// user makes.
+// The whole fault procedure in the console, as a transcript: a report
+// whose carrier line is down, a thread reply, a refused press, take,
+// restart asked and confirmed by a sysadmin (after a refusal to the wrong
+// role), the re-check when its clock runs out, the carrier's ticket,
+// escalation to HQ with everything tried, fixed / still broken / fixed /
+// works, close with a resolution, search, a new ticket on the same hop
+// that shows how it was fixed, its escalation when nobody takes it, and
+// the mistakes people make. Lines starting with "::" change the world
+// (the line comes back, time passes) and never reach the console.
 func TestConsoleTranscript(t *testing.T) {
+	script, err := os.ReadFile("testdata/console-script.txt")
+	if err != nil {
+		t.Fatal(err)
+	}
 	for _, lang := range []faultline.Lang{faultline.LangZH, faultline.LangEN} {
 		t.Run(string(lang), func(t *testing.T) {
 			pinger := &probetest.Script{}
-			pinger.Down("127.0.3.1", "127.0.9.1")
-			input := strings.Join([]string{
-				"/fault 总部大楼 网络不通，ERP 打不开 <!channel>",
-				"王工，请看一下 & 回复",
-				":as U0TECH",
-				":line-up",
-				"1",
-				"/fault list",
-				"/fault show F-1",
-				"/fault",
-				"",
-				"not a host!",
-				"",
-				"1",
-				"",
-				"打印机掉线",
-				"/fault",
-				":cancel",
-				"王工 已重启交换机",
-				":thread 1",
-				"已恢复",
-				"/fault show F-2",
-				"/fault nowhere 坏了",
-				"/fault office-a",
-				"/fault show F-9",
-				"7",
-				":thread 9",
-				"/fault ping 127.0.0.1",
-				"/incident 病毒",
-				":quit",
-			}, "\n")
+			line := []string{"127.0.3.1", "127.0.9.1"}
+			pinger.Down(line...)
+			clock := consoleClock
+			hooks := map[string]func(arg string){
+				"::line-up":   func(string) { pinger.Up(line...) },
+				"::line-down": func(string) { pinger.Down(line...) },
+				"::later": func(arg string) {
+					d, err := time.ParseDuration(arg)
+					if err != nil {
+						t.Fatalf("::later %s: %v", arg, err)
+					}
+					clock = clock.Add(d)
+				},
+			}
 			var out bytes.Buffer
-			c := bot.NewConsole(&lineHook{in: strings.NewReader(input + "\n"), on: map[string]func(){":line-up": func() { pinger.Up("127.0.3.1", "127.0.9.1") }}}, &out, "U0EMPLOYEE")
+			c := bot.NewConsole(&scripted{lines: strings.Split(string(script), "\n"), hooks: hooks}, &out, "U0EMPLOYEE")
 			c.Echo = true
-			c.Now = func() time.Time { return consoleClock }
+			c.Now = func() time.Time { return clock }
 			c.Channels = map[string]string{faults: "faults"}
-			c.Describe = func(u string) string { return u + " (maintainer)" }
+			c.Describe = func(u string) string { return u }
 			c.Handler = commands.New(commands.Deps{
 				Store: storagetest.Open(t, "sqlite"), Pinger: pinger, Poster: c, Log: storagetest.Logger(),
-				Now: func() time.Time { return consoleClock },
-				Settings: commands.Settings{Language: lang, FaultsChannel: faults, Sites: testSites,
-					Location: time.FixedZone("CST", 8*3600)},
+				Now: func() time.Time { return clock }, Settings: consoleSettings(lang),
 			})
 			if err := c.Run(context.Background()); err != nil {
 				t.Fatal(err)
@@ -75,27 +67,33 @@ func TestConsoleTranscript(t *testing.T) {
 	}
 }
 
-// lineHook feeds input to the console and runs a hook when a line starting
-// with a hook's key is about to be read, to change the world mid-transcript
-// (a line comes back). The hook's line itself reaches the console, which
-// says it is not a command it knows.
-type lineHook struct {
-	in  *strings.Reader
-	on  map[string]func()
-	buf []byte
+// scripted feeds the console one line per Read; a line naming a hook runs
+// it instead of reaching the console.
+type scripted struct {
+	lines []string
+	hooks map[string]func(arg string)
 }
 
-func (l *lineHook) Read(p []byte) (int, error) {
-	n, err := l.in.Read(p[:min(len(p), 1)])
-	if n == 1 {
-		l.buf = append(l.buf, p[0])
-		if p[0] == '\n' {
-			line := strings.TrimSpace(string(l.buf))
-			l.buf = l.buf[:0]
-			if hook, ok := l.on[line]; ok {
-				hook()
-			}
+func (s *scripted) Read(p []byte) (int, error) {
+	for len(s.lines) > 0 {
+		line := s.lines[0]
+		s.lines = s.lines[1:]
+		name, arg, _ := strings.Cut(line, " ")
+		if hook, ok := s.hooks[name]; ok {
+			hook(arg)
+			continue
 		}
+		if strings.HasPrefix(line, "#") {
+			continue // a comment in the script
+		}
+		return copy(p, line+"\n"), nil
 	}
-	return n, err
+	return 0, io.EOF
+}
+
+func consoleSettings(lang faultline.Lang) commands.Settings {
+	set := testSettings(lang)
+	set.Location = time.FixedZone("CST", 8*3600)
+	set.Parallel = 1
+	return set
 }

@@ -1,7 +1,15 @@
 package bot
 
 import (
+	"context"
+	"errors"
+	"log/slog"
+	"strconv"
+	"time"
+
 	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/faultline/faultline"
 )
 
 // Metrics are the transport's Prometheus series.
@@ -34,3 +42,100 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 
 // WorkFailed counts one failed piece of background work.
 func (m *Metrics) WorkFailed() { m.workFailed.Inc() }
+
+// FlowMetrics records the fault procedure's measurements; it implements
+// commands.Recorder.
+type FlowMetrics struct {
+	taken     prometheus.Histogram
+	closed    prometheus.Histogram
+	escalated *prometheus.CounterVec
+	delivered *prometheus.CounterVec
+}
+
+// ticketBuckets span a minute to three days.
+var ticketBuckets = []float64{60, 300, 900, 1800, 3600, 2 * 3600, 4 * 3600, 8 * 3600, 24 * 3600, 72 * 3600}
+
+// NewFlowMetrics registers the procedure's series with reg.
+func NewFlowMetrics(reg prometheus.Registerer) *FlowMetrics {
+	m := &FlowMetrics{
+		taken: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Name: "faultline_fault_time_to_take_seconds", Help: "From report to a technician taking the ticket.", Buckets: ticketBuckets,
+		}),
+		closed: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Name: "faultline_fault_time_to_close_seconds", Help: "From report to closing with a resolution.", Buckets: ticketBuckets,
+		}),
+		escalated: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "faultline_fault_escalations_total", Help: "Escalations by level reached (1 = the chain's second role) and role.",
+		}, []string{"level", "role"}),
+		delivered: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "faultline_outbox_deliveries_total", Help: "Outbox send attempts by result (sent, failed: retried or given up).",
+		}, []string{"result"}),
+	}
+	reg.MustRegister(m.taken, m.closed, m.escalated, m.delivered)
+	return m
+}
+
+// Taken implements commands.Recorder.
+func (m *FlowMetrics) Taken(after time.Duration) { m.taken.Observe(after.Seconds()) }
+
+// Closed implements commands.Recorder.
+func (m *FlowMetrics) Closed(after time.Duration) { m.closed.Observe(after.Seconds()) }
+
+// Escalated implements commands.Recorder.
+func (m *FlowMetrics) Escalated(level int, role faultline.Role) {
+	m.escalated.WithLabelValues(strconv.Itoa(level), string(role)).Inc()
+}
+
+// Delivered implements commands.Recorder.
+func (m *FlowMetrics) Delivered(ok bool) {
+	result := "failed"
+	if ok {
+		result = "sent"
+	}
+	m.delivered.WithLabelValues(result).Inc()
+}
+
+// Gauges reads levels from the database when Prometheus scrapes: open
+// tickets by state and the outbox's depth, so every process reports the
+// same truth.
+type Gauges struct {
+	Store interface {
+		CountFaults(ctx context.Context) (map[faultline.FaultState]int64, error)
+		OutboxDepth(ctx context.Context) (pending, failed int64, err error)
+	}
+	Log *slog.Logger
+}
+
+var (
+	faultsDesc  = prometheus.NewDesc("faultline_faults", "Fault tickets by state.", []string{"state"}, nil)
+	outboxDesc  = prometheus.NewDesc("faultline_outbox_pending", "Messages waiting in the outbox.", nil, nil)
+	failedDesc  = prometheus.NewDesc("faultline_outbox_failed", "Messages Slack refused for good, kept with the reason.", nil, nil)
+	scrapeError = prometheus.NewDesc("faultline_gauges_error", "1 when the database could not be read for these gauges.", nil, nil)
+)
+
+// Describe implements prometheus.Collector.
+func (g Gauges) Describe(ch chan<- *prometheus.Desc) {
+	ch <- faultsDesc
+	ch <- outboxDesc
+	ch <- failedDesc
+	ch <- scrapeError
+}
+
+// Collect implements prometheus.Collector.
+func (g Gauges) Collect(ch chan<- prometheus.Metric) {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	counts, err1 := g.Store.CountFaults(ctx)
+	pending, failed, err2 := g.Store.OutboxDepth(ctx)
+	if err := errors.Join(err1, err2); err != nil {
+		g.Log.WarnContext(ctx, "metrics gauges", "err", err)
+		ch <- prometheus.MustNewConstMetric(scrapeError, prometheus.GaugeValue, 1)
+		return
+	}
+	ch <- prometheus.MustNewConstMetric(scrapeError, prometheus.GaugeValue, 0)
+	for _, st := range faultline.FaultStates {
+		ch <- prometheus.MustNewConstMetric(faultsDesc, prometheus.GaugeValue, float64(counts[st]), string(st))
+	}
+	ch <- prometheus.MustNewConstMetric(outboxDesc, prometheus.GaugeValue, float64(pending))
+	ch <- prometheus.MustNewConstMetric(failedDesc, prometheus.GaugeValue, float64(failed))
+}

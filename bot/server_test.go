@@ -17,6 +17,7 @@ import (
 	"github.com/faultline/faultline/bot"
 	"github.com/faultline/faultline/bot/slackfake"
 	"github.com/faultline/faultline/commands"
+	"github.com/faultline/faultline/jobs"
 	"github.com/faultline/faultline/probe/probetest"
 	"github.com/faultline/faultline/storage"
 	"github.com/faultline/faultline/storage/storagetest"
@@ -31,11 +32,33 @@ const (
 var testSites = []faultline.Site{
 	{Name: "office-a", Aliases: []string{"总部大楼"}, Path: []faultline.Hop{
 		{Name: "LAN gateway", Host: "127.0.0.1", Kind: faultline.KindDevice},
-		{Name: "core switch", Host: "127.0.1.1", Kind: faultline.KindDevice},
-		{Name: "WAN router", Host: "127.0.2.1", Kind: faultline.KindDevice},
-		{Name: "carrier line", Host: "127.0.3.1", Kind: faultline.KindLine},
+		{Name: "core switch", Host: "127.0.1.1", Kind: faultline.KindDevice, Device: "sw-core-a"},
+		{Name: "WAN router", Host: "127.0.2.1", Kind: faultline.KindDevice, Device: "rt-wan-a"},
+		{Name: "carrier line", Host: "127.0.3.1", Kind: faultline.KindLine, Line: "ct-mstp-a"},
 		{Name: "HQ", Host: "127.0.9.1", Kind: faultline.KindHQ},
 	}},
+}
+
+var (
+	testDevices = []faultline.Device{
+		{ID: "rt-wan-a", Label: "Office A WAN router", Model: "Cisco ISR 4331", Location: "3F server room", Vendor: "Eastern Systems", VendorContact: "400-820-0000", WarrantyEnd: "2099-12-31"},
+		{ID: "sw-core-a", Label: "Office A core switch", Model: "Huawei S5735", Location: "3F server room", Vendor: "Netcom", VendorContact: "021-5555-0101", WarrantyEnd: "2023-12-31"},
+	}
+	testLines = []faultline.Line{{ID: "ct-mstp-a", Carrier: "China Telecom", FaultPhone: "10000", Circuit: "SH-MSTP-0045", SLA: 4 * time.Hour}}
+	testRoles = map[faultline.Role][]string{
+		faultline.RoleMaintainer: {"U0TECH", "U0TECH2"}, faultline.RoleSysadmin: {"U0ADMIN", "U0ADMIN2"},
+		faultline.RoleITSupervisor: {"U0SUPER"}, faultline.RoleDeptHead: {"U0HEAD"}, faultline.RoleHQNetadmin: {"U0HQ"},
+	}
+)
+
+// testSettings is the site, inventory, people and clocks the tests use.
+func testSettings(lang faultline.Lang) commands.Settings {
+	return commands.Settings{
+		Language: lang, FaultsChannel: faults, Sites: testSites, Devices: testDevices, Lines: testLines, Roles: testRoles,
+		Escalation: []faultline.Role{faultline.RoleMaintainer, faultline.RoleITSupervisor, faultline.RoleDeptHead, faultline.RoleHQNetadmin},
+		Deadlines: commands.Deadlines{Ack: 15 * time.Minute, Resolve: 4 * time.Hour, Device: 2 * time.Hour, Line: 4 * time.Hour,
+			RestartRecheck: 3 * time.Minute, Confirm: 30 * time.Minute},
+	}
 }
 
 type harness struct {
@@ -46,6 +69,7 @@ type harness struct {
 	reg    *prometheus.Registry
 	work   *bot.Workers
 	config bot.ServerConfig
+	svc    *commands.Service
 }
 
 // setup runs the real HTTP transport, the real flows and a real database,
@@ -55,8 +79,7 @@ func setup(t testing.TB, db *storage.DB) *harness {
 	log := storagetest.Logger()
 	api := bot.NewWebAPI(token, h.slack.APIURL())
 	svc := commands.New(commands.Deps{
-		Store: db, Pinger: h.pinger, Poster: api, Log: log,
-		Settings: commands.Settings{Language: faultline.LangEN, FaultsChannel: faults, Sites: testSites},
+		Store: db, Pinger: h.pinger, Poster: api, Log: log, Settings: testSettings(faultline.LangEN),
 	})
 	metrics := bot.NewMetrics(h.reg)
 	workers := bot.NewWorkers(log, metrics.WorkFailed)
@@ -66,9 +89,18 @@ func setup(t testing.TB, db *storage.DB) *harness {
 	}
 	srv := bot.NewServer(h.config)
 	ts := httptest.NewServer(srv.Routes())
+	h.svc = svc
+	ctx, stop := context.WithCancel(context.Background())
+	ran := make(chan struct{})
+	go func() {
+		defer close(ran)
+		jobs.New(svc, jobs.Config{ClockSchedule: "@every 1s"}, log).Run(ctx)
+	}()
 	t.Cleanup(func() {
 		ts.Close()
 		workers.Drain(10 * time.Second)
+		stop()
+		<-ran
 	})
 	h.bot = slackfake.Bot{URL: ts.URL, Secret: secret, Slack: h.slack}
 	h.work = workers
@@ -123,7 +155,7 @@ func TestFaultReportEndToEnd(t *testing.T) {
 			t.Fatalf("check does not name the failing hop: %s", check.Params["blocks"])
 		}
 		update := filter(calls, "chat.update")[0]
-		if update.Params["ts"] != headTS || !strings.Contains(update.Params["blocks"], "hop 3, WAN router, fails") {
+		if update.Params["ts"] != headTS || !strings.Contains(update.Params["blocks"], "Office A WAN router (WAN router) fails (device fault)") {
 			t.Fatalf("head not updated with the verdict: %v", update.Params)
 		}
 		assertEscaped(t, calls)

@@ -2,7 +2,9 @@ package bot
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"time"
 
 	"github.com/slack-go/slack"
 
@@ -43,13 +45,13 @@ func (w *WebAPI) Post(ctx context.Context, m commands.Message) (string, error) {
 	if m.Ephemeral {
 		ts, err := w.client.PostEphemeralContext(ctx, m.Channel, m.User, msgOptions(m)...)
 		if err != nil {
-			return "", fmt.Errorf("chat.postEphemeral to %s: %w", m.Channel, err)
+			return "", classify("chat.postEphemeral to "+m.Channel, err)
 		}
 		return ts, nil
 	}
 	_, ts, err := w.client.PostMessageContext(ctx, m.Channel, msgOptions(m)...)
 	if err != nil {
-		return "", fmt.Errorf("chat.postMessage to %s: %w", m.Channel, err)
+		return "", classify("chat.postMessage to "+m.Channel, err)
 	}
 	return ts, nil
 }
@@ -58,9 +60,60 @@ func (w *WebAPI) Post(ctx context.Context, m commands.Message) (string, error) {
 func (w *WebAPI) Update(ctx context.Context, channel, ts string, m commands.Message) error {
 	opts := msgOptions(m)
 	if _, _, _, err := w.client.UpdateMessageContext(ctx, channel, ts, opts...); err != nil {
-		return fmt.Errorf("chat.update %s/%s: %w", channel, ts, err)
+		return classify("chat.update "+channel+"/"+ts, err)
 	}
 	return nil
+}
+
+// OpenDM opens (or finds) the direct-message conversation with user.
+func (w *WebAPI) OpenDM(ctx context.Context, user string) (string, error) {
+	ch, _, _, err := w.client.OpenConversationContext(ctx, &slack.OpenConversationParameters{Users: []string{user}})
+	if err != nil {
+		return "", classify("conversations.open with "+user, err)
+	}
+	return ch.ID, nil
+}
+
+// apiError is a failed Web API call, telling the outbox whether and when
+// to try again.
+type apiError struct {
+	op         string
+	err        error
+	retryAfter time.Duration
+	permanent  bool
+}
+
+func (e *apiError) Error() string { return e.op + ": " + e.err.Error() }
+func (e *apiError) Unwrap() error { return e.err }
+
+// Permanent: Slack refused the message itself, and will again.
+func (e *apiError) Permanent() bool { return e.permanent }
+
+// RetryAfter is Slack's Retry-After on a 429, zero otherwise.
+func (e *apiError) RetryAfter() time.Duration { return e.retryAfter }
+
+// permanentErrors are Slack's answers that no retry changes: the message
+// or its destination is wrong. Token and server errors are not here: an
+// admin can fix those, and the messages should wait for it.
+var permanentErrors = map[string]bool{
+	"channel_not_found": true, "not_in_channel": true, "is_archived": true, "msg_too_long": true,
+	"no_text": true, "invalid_blocks": true, "invalid_blocks_format": true, "too_many_attachments": true,
+	"message_not_found": true, "cant_update_message": true, "edit_window_closed": true,
+	"user_not_found": true, "user_disabled": true, "cannot_dm_bot": true, "restricted_action": true,
+	"cannot_reply_to_message": true, "user_not_in_channel": true,
+}
+
+func classify(op string, err error) error {
+	e := &apiError{op: op, err: err}
+	var rl *slack.RateLimitedError
+	var se slack.SlackErrorResponse
+	switch {
+	case errors.As(err, &rl):
+		e.retryAfter = max(rl.RetryAfter, time.Second)
+	case errors.As(err, &se):
+		e.permanent = permanentErrors[se.Err]
+	}
+	return e
 }
 
 // OpenModal opens md for the user whose action produced triggerID.

@@ -3,6 +3,7 @@ package commands
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -24,15 +25,100 @@ func (s *Service) check(ctx context.Context, t target) faultline.PathCheck {
 	}
 }
 
-func checkEvent(f faultline.Fault, c faultline.PathCheck, actor string, at time.Time) (faultline.Event, error) {
+// checkFault checks ticket n's path and records it: the result on the
+// timeline and in the thread, the verdict on the ticket (and so on its
+// head message), a past resolution of the same hop if there is one, and
+// the device or line clock when the fault turns out to be one. extra adds
+// messages that must follow the check (the question to the reporter).
+func (s *Service) checkFault(ctx context.Context, n int64, t target, actor string, extra func(faultline.Fault) []Outgoing) error {
+	c := s.check(ctx, t)
+	for attempt := 0; attempt < 3; attempt++ {
+		f, err := s.store.Fault(ctx, n)
+		if err != nil {
+			return err
+		}
+		change, err := s.checkChange(ctx, f, c, actor)
+		if err != nil {
+			return err
+		}
+		if extra != nil {
+			change.Out = append(change.Out, extra(*change.Fault)...)
+		}
+		if err = s.commit(ctx, change); !errors.Is(err, faultline.ErrConflict) {
+			return err
+		}
+	}
+	return fmt.Errorf("record check of %s: %w", faultline.FaultRef(n), faultline.ErrConflict)
+}
+
+func (s *Service) checkChange(ctx context.Context, f faultline.Fault, c faultline.PathCheck, actor string) (Change, error) {
 	data, err := json.Marshal(c)
 	if err != nil {
-		return faultline.Event{}, fmt.Errorf("encode check of %s: %w", f.Ref(), err)
+		return Change{}, fmt.Errorf("encode check of %s: %w", f.Ref(), err)
 	}
-	return faultline.Event{
-		FaultID: f.ID, At: at, Actor: actor, Kind: faultline.EventCheck,
-		Text: string(c.Verdict.Kind), Data: string(data),
-	}, nil
+	now := s.now()
+	g := withVerdict(f, c, now)
+	m := s.checkMessage(c, f.Number)
+	m.Channel = s.settings.FaultsChannel
+	change := Change{
+		FaultID: f.ID, Fault: &g, Read: f,
+		Events: []faultline.Event{{At: now, Actor: actor, Kind: faultline.EventCheck, Text: string(c.Verdict.Kind), Data: string(data)}},
+		Out:    []Outgoing{threadPost(m), headUpdate()},
+	}
+	if g.Hop != "" && g.Hop != f.Hop {
+		if note := s.pastResolutions(ctx, g); note != "" {
+			change.Out = append(change.Out, s.threadNote(note))
+		}
+	}
+	change.SetTimers = s.riskTimers(f, g)
+	return change, nil
+}
+
+// withVerdict is f with the check's verdict. The failing hop is where the
+// fault was found, and stays on the ticket when a later check finds the
+// path healthy again: the resolution belongs to that hop.
+func withVerdict(f faultline.Fault, c faultline.PathCheck, now time.Time) faultline.Fault {
+	g := f
+	g.Verdict, g.UpdatedAt = c.Verdict.Kind, now
+	if c.Verdict.Failing >= 0 && c.Verdict.Kind != faultline.VerdictUnknown {
+		h := c.Hops[c.Verdict.Failing]
+		g.Hop, g.HopRef = h.Name, h.Device+h.Line
+	}
+	return g
+}
+
+// riskTimers starts the clock of a device or line fault (硬件设施故障 /
+// 专线电缆中断故障短时间无法恢复) when a check first finds one, counted from
+// the report.
+func (s *Service) riskTimers(f, g faultline.Fault) []faultline.Timer {
+	if g.State == faultline.FaultClosed || g.Verdict == f.Verdict || len(s.settings.Escalation) < 2 {
+		return nil
+	}
+	switch g.Verdict {
+	case faultline.VerdictDevice:
+		return []faultline.Timer{{Kind: faultline.TimerDevice, DueAt: g.CreatedAt.Add(s.settings.Deadlines.Device)}}
+	case faultline.VerdictLine:
+		return []faultline.Timer{{Kind: faultline.TimerLine, DueAt: g.CreatedAt.Add(s.lineLimit(g))}}
+	}
+	return nil
+}
+
+// pastResolutions tells how the same hop was fixed before, newest first.
+func (s *Service) pastResolutions(ctx context.Context, f faultline.Fault) string {
+	past, err := s.store.PastResolutions(ctx, f.Site, f.Hop, f.ID, 3)
+	if err != nil {
+		s.log.WarnContext(ctx, "past resolutions", "fault", f.Ref(), "err", err)
+		return ""
+	}
+	if len(past) == 0 {
+		return ""
+	}
+	lines := []string{s.cat.T("past.title", faultline.Escape(f.Hop))}
+	for _, p := range past {
+		lines = append(lines, s.cat.T("past.item", p.Ref(), s.fmtTime(p.ClosedAt), s.cat.T("cause."+string(p.Resolution.Cause)),
+			faultline.Escape(oneLine(p.Resolution.Done, 200)), faultline.Escape(orDash(p.Resolution.FixedBy))))
+	}
+	return strings.Join(lines, "\n")
 }
 
 func (s *Service) pingCommand(req Request, rest string) Response {
@@ -180,7 +266,7 @@ func (s *Service) verdictLine(c faultline.PathCheck) string {
 		return s.cat.T("head.unknown")
 	}
 	h := c.Hops[v.Failing]
-	return s.cat.T("head.failing", v.Failing+1, faultline.Escape(h.Name), s.cat.T("kind."+string(v.Kind)))
+	return s.cat.T("head.failing", fmt.Sprintf("%d. %s", v.Failing+1, faultline.Escape(h.Name)), s.cat.T("kind."+string(v.Kind)))
 }
 
 // displayWidth counts East Asian wide characters as two columns, so hop

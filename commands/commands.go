@@ -13,15 +13,34 @@ import (
 	"github.com/faultline/faultline"
 )
 
-// Store is the part of the database the flows use.
+// Store is the database as the flows use it.
 type Store interface {
-	CreateFault(ctx context.Context, f faultline.Fault) (faultline.Fault, error)
+	// CreateFault stores a new ticket with its number, its "created"
+	// timeline entry, and out and timers, which belong to it.
+	CreateFault(ctx context.Context, f faultline.Fault, out []Outgoing, timers []faultline.Timer) (faultline.Fault, error)
 	Fault(ctx context.Context, number int64) (faultline.Fault, error)
+	FaultByID(ctx context.Context, id int64) (faultline.Fault, error)
 	FaultByMessage(ctx context.Context, channel, ts string) (faultline.Fault, error)
 	Faults(ctx context.Context, states []faultline.FaultState, limit int) ([]faultline.Fault, error)
-	SetFaultMessage(ctx context.Context, id int64, channel, ts string, at time.Time) error
-	AddEvent(ctx context.Context, ev faultline.Event) (faultline.Event, error)
 	Events(ctx context.Context, faultID int64) ([]faultline.Event, error)
+	// Commit applies c atomically; faultline.ErrConflict when the ticket
+	// changed since it was read.
+	Commit(ctx context.Context, c Change) error
+	SearchFaults(ctx context.Context, words []string, limit int) ([]faultline.Fault, error)
+	PastResolutions(ctx context.Context, site, hop string, exclude int64, limit int) ([]faultline.Fault, error)
+	// FireDueTimers commits fire's change for each timer due at now,
+	// exactly once each, and returns the timers that fired.
+	FireDueTimers(ctx context.Context, now time.Time, limit int, fire func(faultline.Timer, faultline.Fault) Change) ([]faultline.Timer, error)
+	Outbox
+}
+
+// Outbox is the store's queue of messages to send.
+type Outbox interface {
+	PendingOutbox(ctx context.Context, now time.Time, limit int) ([]Outgoing, error)
+	ClaimOutgoing(ctx context.Context, id int64, now time.Time, lease time.Duration) (bool, error)
+	OutgoingSent(ctx context.Context, o Outgoing, channel, ts string, now time.Time) error
+	OutgoingRetry(ctx context.Context, id int64, at time.Time, reason string) error
+	OutgoingFailed(ctx context.Context, id int64, reason string, now time.Time) error
 }
 
 // Pinger probes hosts and returns one result per host, in order. It must
@@ -30,12 +49,16 @@ type Pinger interface {
 	Ping(ctx context.Context, hosts []string) []faultline.PingResult
 }
 
-// Poster sends messages the bot posts on its own.
+// Poster sends messages to Slack (or the console). Errors may say when to
+// retry (RetryAfter() time.Duration) or that retrying is pointless
+// (Permanent() bool); the outbox reads both.
 type Poster interface {
-	// Post sends m and returns its timestamp (Slack's message ID).
+	// Post sends m and returns its channel and timestamp (Slack's message ID).
 	Post(ctx context.Context, m Message) (ts string, err error)
 	// Update replaces the message ts in channel with m.
 	Update(ctx context.Context, channel, ts string, m Message) error
+	// OpenDM returns the direct-message channel with user.
+	OpenDM(ctx context.Context, user string) (channel string, err error)
 }
 
 // Responder answers the person who issued a command or pressed a button,
@@ -129,6 +152,7 @@ type Modal struct {
 	Title      string
 	Submit     string
 	Metadata   string
+	Intro      string // mrkdwn shown above the inputs
 	Inputs     []Input
 }
 

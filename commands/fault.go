@@ -3,7 +3,6 @@ package commands
 import (
 	"context"
 	"errors"
-	"fmt"
 	"net/netip"
 	"strings"
 	"unicode/utf8"
@@ -18,10 +17,13 @@ const (
 	maxListed      = 20
 )
 
-// Action IDs and modal callback IDs the fault flow uses.
+// Action IDs and modal callback IDs the fault flow uses. The procedure's
+// buttons are "fault_" + the step (fault_take, fault_close…).
 const (
 	ActionRecheck  = "fault_recheck"
 	CallbackReport = "fault_report"
+	CallbackVendor = "fault_vendor"
+	CallbackClose  = "fault_close"
 )
 
 // target is what a report or a check is about: a configured site's path,
@@ -52,6 +54,8 @@ func (s *Service) Command(ctx context.Context, req Request) Response {
 		return s.listFaults(ctx)
 	case "show":
 		return s.showFault(ctx, rest)
+	case "search":
+		return s.searchFaults(ctx, rest)
 	}
 	return s.report(ctx, req.User, word, rest, req.Respond)
 }
@@ -107,8 +111,9 @@ func (s *Service) unknownTarget(word string) Response {
 	return Response{Reply: s.ephemeral(s.cat.T("fault.unknown_site", faultline.Escape(word)) + "\n" + s.usage())}
 }
 
-// report opens a ticket for target with description, and leaves posting it
-// and checking the path to the returned Work.
+// report opens a ticket for target with description: the ticket, its
+// head message and its clocks are stored before the answer, and the path
+// check is the Work that follows.
 func (s *Service) report(ctx context.Context, user, word, description string, respond Responder) Response {
 	t, ok := s.resolve(word)
 	if !ok {
@@ -124,7 +129,7 @@ func (s *Service) report(ctx context.Context, user, word, description string, re
 	reply := s.cat.T("fault.opened", f.Ref(), faultline.Escape(t.name), faultline.ChannelLink(s.settings.FaultsChannel))
 	return Response{
 		Reply: s.ephemeral(reply),
-		Work:  func(ctx context.Context) error { return s.postFault(ctx, f, t, respond) },
+		Work:  func(ctx context.Context) error { return s.checkFault(ctx, f.Number, t, faultline.ActorBot, nil) },
 	}
 }
 
@@ -138,61 +143,37 @@ func (s *Service) checkDescription(d string) string {
 	return ""
 }
 
+// open stores the ticket with its head message in the outbox and the
+// clocks of the document's risk points: not taken, not resolved.
 func (s *Service) open(ctx context.Context, user string, t target, description string) (faultline.Fault, error) {
-	return s.store.CreateFault(ctx, faultline.Fault{
+	now := s.now()
+	var timers []faultline.Timer
+	if len(s.settings.Escalation) > 1 {
+		timers = append(timers,
+			faultline.Timer{Kind: faultline.TimerAck, DueAt: now.Add(s.settings.Deadlines.Ack)},
+			faultline.Timer{Kind: faultline.TimerResolve, DueAt: now.Add(s.settings.Deadlines.Resolve)})
+	}
+	head := []Outgoing{{Kind: OutHead, Message: Message{Channel: s.settings.FaultsChannel}}}
+	f, err := s.store.CreateFault(ctx, faultline.Fault{
 		Target: t.name, Site: t.site, Description: description,
-		Reporter: user, State: faultline.FaultOpen, CreatedAt: s.now(),
-	})
+		Reporter: user, State: faultline.FaultOpen, CreatedAt: now,
+	}, head, timers)
+	if err == nil {
+		s.nudge()
+	}
+	return f, err
 }
 
-// postFault posts the ticket in the faults channel, checks its path and
-// posts the result in the ticket's thread. If the ticket cannot be posted
-// the reporter is told it is saved all the same.
-func (s *Service) postFault(ctx context.Context, f faultline.Fault, t target, respond Responder) error {
-	head := s.faultHead(f, nil)
-	ts, err := s.poster.Post(ctx, head)
-	if err != nil {
-		s.tell(ctx, respond, s.cat.T("fault.post_failed", f.Ref()))
-		return fmt.Errorf("post %s: %w", f.Ref(), err)
+// commit applies c, as of now, and wakes the outbox.
+func (s *Service) commit(ctx context.Context, c Change) error {
+	if c.At.IsZero() {
+		c.At = s.now()
 	}
-	if err := s.store.SetFaultMessage(ctx, f.ID, head.Channel, ts, s.now()); err != nil {
+	if err := s.store.Commit(ctx, c); err != nil {
 		return err
 	}
-	f.Channel, f.MessageTS = head.Channel, ts
-	return s.checkFault(ctx, f, t, faultline.ActorBot)
-}
-
-// checkFault checks the ticket's path, records the result on its timeline,
-// posts it in the thread and shows the verdict on the head message.
-func (s *Service) checkFault(ctx context.Context, f faultline.Fault, t target, actor string) error {
-	c := s.check(ctx, t)
-	ev, err := checkEvent(f, c, actor, s.now())
-	if err != nil {
-		return err
-	}
-	if _, err := s.store.AddEvent(ctx, ev); err != nil {
-		return err
-	}
-	m := s.checkMessage(c, f.Number)
-	m.Channel, m.ThreadTS = f.Channel, f.MessageTS
-	if _, err := s.poster.Post(ctx, m); err != nil {
-		return fmt.Errorf("post check of %s: %w", f.Ref(), err)
-	}
-	if err := s.poster.Update(ctx, f.Channel, f.MessageTS, s.faultHead(f, &c)); err != nil {
-		return fmt.Errorf("update head of %s: %w", f.Ref(), err)
-	}
+	s.nudge()
 	return nil
-}
-
-// tell answers the requester if there is a way to; failing to is only
-// logged, as the request itself already succeeded or failed.
-func (s *Service) tell(ctx context.Context, respond Responder, text string) {
-	if respond == nil {
-		return
-	}
-	if err := respond.Respond(ctx, *s.ephemeral(text)); err != nil {
-		s.log.WarnContext(ctx, "respond to requester", "err", err)
-	}
 }
 
 // targetOf rebuilds the target of an existing ticket. A site removed from
@@ -207,11 +188,13 @@ func (s *Service) targetOf(f faultline.Fault) (target, bool) {
 	return s.resolve(f.Target)
 }
 
-// Press handles a button press.
+// Press handles a button press: a step of the procedure, or a check.
 func (s *Service) Press(ctx context.Context, a Action) Response {
-	switch a.ID {
-	case ActionRecheck:
+	if a.ID == ActionRecheck {
 		return s.recheck(ctx, a)
+	}
+	if action, ok := stepOfButton(a.ID); ok {
+		return s.press(ctx, a, action)
 	}
 	return Response{Reply: s.ephemeral(s.cat.T("action.unknown"))}
 }
@@ -225,12 +208,9 @@ func (s *Service) recheck(ctx context.Context, a Action) Response {
 	if !ok {
 		return Response{Reply: s.ephemeral(s.cat.T("fault.site_gone", faultline.Escape(f.Site)))}
 	}
-	if f.MessageTS == "" {
-		return Response{Reply: s.ephemeral(s.cat.T("fault.not_posted", f.Ref()))}
-	}
 	return Response{
 		Reply: s.ephemeral(s.cat.T("fault.rechecking", f.Ref())),
-		Work:  func(ctx context.Context) error { return s.checkFault(ctx, f, t, a.User) },
+		Work:  func(ctx context.Context) error { return s.checkFault(ctx, f.Number, t, a.User, nil) },
 	}
 }
 
@@ -260,8 +240,7 @@ func (s *Service) ThreadReply(ctx context.Context, r ThreadReply) error {
 	if err != nil {
 		return err
 	}
-	_, err = s.store.AddEvent(ctx, faultline.Event{
+	return s.commit(ctx, Change{FaultID: f.ID, Events: []faultline.Event{{
 		FaultID: f.ID, At: s.now(), Actor: r.User, Kind: faultline.EventReply, Text: r.Text,
-	})
-	return err
+	}}})
 }

@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"log/slog"
+	"sync"
 	"time"
 
 	"github.com/faultline/faultline"
@@ -16,10 +17,40 @@ type Settings struct {
 	Location      *time.Location
 	FaultsChannel string
 	Sites         []faultline.Site
+	Devices       []faultline.Device
+	Lines         []faultline.Line
+	Roles         map[faultline.Role][]string // role → user IDs
+	Escalation    []faultline.Role            // the chain a fault climbs; [0] is on duty from the start
+	Deadlines     Deadlines
+	// Pace is the least time between two messages to one channel (Slack
+	// allows about one a second); 0 sends as fast as possible.
+	Pace time.Duration
+	// Parallel is how many messages go out at once, to different
+	// channels; default 8. The console uses 1, so its output has one order.
+	Parallel int
 }
 
-// Service handles commands, presses, submissions and thread replies. Its
-// methods are safe for concurrent use.
+// Deadlines are the fault procedure's clocks.
+type Deadlines struct {
+	Ack            time.Duration // not taken within → escalate
+	Resolve        time.Duration // not closed within → escalate
+	Device         time.Duration // a device fault open this long → escalate
+	Line           time.Duration // a line fault open this long (unless the line has an SLA) → escalate
+	RestartRecheck time.Duration // after a confirmed restart, check again
+	Confirm        time.Duration // the reporter's time to answer before a technician may confirm
+}
+
+// Recorder receives the flows' measurements; the bot exports them to
+// Prometheus. A nil Recorder records nothing.
+type Recorder interface {
+	Taken(after time.Duration)
+	Closed(after time.Duration)
+	Escalated(level int, role faultline.Role)
+	Delivered(ok bool)
+}
+
+// Service handles commands, presses, submissions, thread replies, timers
+// and the outbox. Its methods are safe for concurrent use.
 type Service struct {
 	store    Store
 	pinger   Pinger
@@ -28,6 +59,9 @@ type Service struct {
 	cat      faultline.Catalog
 	now      func() time.Time
 	log      *slog.Logger
+	rec      Recorder
+	kick     chan struct{}
+	pacer    pacer
 }
 
 // Deps are a Service's collaborators. Now defaults to time.Now.
@@ -38,6 +72,7 @@ type Deps struct {
 	Settings Settings
 	Now      func() time.Time
 	Log      *slog.Logger
+	Recorder Recorder
 }
 
 // New returns a Service.
@@ -48,9 +83,34 @@ func New(d Deps) *Service {
 	if d.Settings.Location == nil {
 		d.Settings.Location = time.UTC
 	}
+	if d.Recorder == nil {
+		d.Recorder = noRecorder{}
+	}
+	if d.Settings.Parallel <= 0 {
+		d.Settings.Parallel = 8
+	}
 	return &Service{
 		store: d.Store, pinger: d.Pinger, poster: d.Poster, settings: d.Settings,
-		cat: faultline.NewCatalog(d.Settings.Language), now: d.Now, log: d.Log,
+		cat: faultline.NewCatalog(d.Settings.Language), now: d.Now, log: d.Log, rec: d.Recorder,
+		kick: make(chan struct{}, 1), pacer: pacer{next: map[string]time.Time{}},
+	}
+}
+
+type noRecorder struct{}
+
+func (noRecorder) Taken(time.Duration)           {}
+func (noRecorder) Closed(time.Duration)          {}
+func (noRecorder) Escalated(int, faultline.Role) {}
+func (noRecorder) Delivered(bool)                {}
+
+// Kicked signals that the outbox has new messages; the delivery loop waits
+// on it between its polls.
+func (s *Service) Kicked() <-chan struct{} { return s.kick }
+
+func (s *Service) nudge() {
+	select {
+	case s.kick <- struct{}{}:
+	default:
 	}
 }
 
@@ -85,4 +145,53 @@ func (s *Service) ephemeral(text string) *Message {
 
 func (s *Service) fmtTime(t time.Time) string {
 	return t.In(s.settings.Location).Format("2006-01-02 15:04")
+}
+
+// rolesOf is what user may act as on f: their configured roles, reporter
+// on their own ticket, and employee always.
+func (s *Service) rolesOf(user string, f faultline.Fault) []faultline.Role {
+	roles := []faultline.Role{faultline.RoleEmployee}
+	if user == f.Reporter {
+		roles = append(roles, faultline.RoleReporter)
+	}
+	for _, r := range faultline.Roles {
+		for _, u := range s.settings.Roles[r] {
+			if u == user {
+				roles = append(roles, r)
+			}
+		}
+	}
+	return roles
+}
+
+// pacer remembers, per channel, when the next message may go.
+type pacer struct {
+	mu   sync.Mutex
+	next map[string]time.Time
+}
+
+func (p *pacer) ready(ch string, now time.Time) bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return !now.Before(p.next[ch])
+}
+
+func (p *pacer) hold(ch string, until time.Time) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if until.After(p.next[ch]) {
+		p.next[ch] = until
+	}
+}
+
+func (p *pacer) soonest(now time.Time) time.Duration {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	best := time.Duration(0)
+	for _, t := range p.next {
+		if d := t.Sub(now); d > 0 && (best == 0 || d < best) {
+			best = d
+		}
+	}
+	return best
 }

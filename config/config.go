@@ -66,6 +66,10 @@ type Backup struct {
 type Deadlines struct {
 	FaultAck        time.Duration `yaml:"fault_ack"`        // default 15m
 	FaultResolve    time.Duration `yaml:"fault_resolve"`    // default 4h
+	FaultDevice     time.Duration `yaml:"fault_device"`     // default 2h: a device fault open this long (硬件设施故障短时间无法恢复)
+	FaultLine       time.Duration `yaml:"fault_line"`       // default 4h: a line fault open this long, unless the line has its own sla
+	RestartRecheck  time.Duration `yaml:"restart_recheck"`  // default 3m: after a confirmed restart, check the path again
+	FaultConfirm    time.Duration `yaml:"fault_confirm"`    // default 30m: the reporter's time to answer before a technician may confirm for them
 	IncidentReport  time.Duration `yaml:"incident_report"`  // default 1h
 	IncidentSummary time.Duration `yaml:"incident_summary"` // default 72h
 	BackupConfirm   time.Duration `yaml:"backup_confirm"`   // default 2h

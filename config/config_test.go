@@ -181,7 +181,11 @@ func TestDefaults(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := Deadlines{15 * time.Minute, 4 * time.Hour, time.Hour, 72 * time.Hour, 2 * time.Hour}
+	want := Deadlines{
+		FaultAck: 15 * time.Minute, FaultResolve: 4 * time.Hour, FaultDevice: 2 * time.Hour, FaultLine: 4 * time.Hour,
+		RestartRecheck: 3 * time.Minute, FaultConfirm: 30 * time.Minute,
+		IncidentReport: time.Hour, IncidentSummary: 72 * time.Hour, BackupConfirm: 2 * time.Hour,
+	}
 	if c.Deadlines != want {
 		t.Errorf("Deadlines = %+v, want %+v", c.Deadlines, want)
 	}

@@ -37,6 +37,10 @@ func (c *Config) applyDefaults() {
 func (d *Deadlines) applyDefaults() {
 	orDefault(&d.FaultAck, 15*time.Minute)
 	orDefault(&d.FaultResolve, 4*time.Hour)
+	orDefault(&d.FaultDevice, 2*time.Hour)
+	orDefault(&d.FaultLine, 4*time.Hour)
+	orDefault(&d.RestartRecheck, 3*time.Minute)
+	orDefault(&d.FaultConfirm, 30*time.Minute)
 	orDefault(&d.IncidentReport, time.Hour)
 	orDefault(&d.IncidentSummary, 72*time.Hour)
 	orDefault(&d.BackupConfirm, 2*time.Hour)

@@ -115,6 +115,10 @@ func checkDeadlines(c *Config, col *collector) {
 	d := c.Deadlines
 	checkPositive(col, "deadlines.fault_ack", d.FaultAck)
 	checkPositive(col, "deadlines.fault_resolve", d.FaultResolve)
+	checkPositive(col, "deadlines.fault_device", d.FaultDevice)
+	checkPositive(col, "deadlines.fault_line", d.FaultLine)
+	checkPositive(col, "deadlines.restart_recheck", d.RestartRecheck)
+	checkPositive(col, "deadlines.fault_confirm", d.FaultConfirm)
 	checkPositive(col, "deadlines.incident_report", d.IncidentReport)
 	checkPositive(col, "deadlines.incident_summary", d.IncidentSummary)
 	checkPositive(col, "deadlines.backup_confirm", d.BackupConfirm)

@@ -3,26 +3,42 @@ package storage
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 
 	"gorm.io/gorm"
 
 	"github.com/faultline/faultline"
+	"github.com/faultline/faultline/commands"
 )
 
 type faultRow struct {
-	ID          int64 `gorm:"primaryKey"`
-	Number      int64
-	Target      string
-	Site        string
-	Description string
-	Reporter    string
-	State       string
-	Owner       string
-	Channel     string
-	MessageTS   string `gorm:"column:message_ts"`
-	CreatedAt   time.Time
-	UpdatedAt   time.Time
+	ID           int64 `gorm:"primaryKey"`
+	Number       int64
+	Target       string
+	Site         string
+	Description  string
+	Reporter     string
+	State        string
+	Owner        string
+	Channel      string
+	MessageTS    string `gorm:"column:message_ts"`
+	CreatedAt    time.Time
+	UpdatedAt    time.Time
+	Verdict      string
+	Hop          string
+	HopRef       string
+	TakenAt      *time.Time
+	FixedAt      *time.Time
+	ClosedAt     *time.Time
+	RestartBy    string
+	VendorTicket string
+	VendorDue    string
+	Cause        string
+	Resolution   string
+	FixedBy      string
+	EscLevel     int
+	Version      int
 }
 
 func (faultRow) TableName() string { return "faults" }
@@ -34,7 +50,40 @@ func (r faultRow) fault() faultline.Fault {
 		State: faultline.FaultState(r.State), Owner: r.Owner,
 		Channel: r.Channel, MessageTS: r.MessageTS,
 		CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC(),
+		Verdict: faultline.VerdictKind(r.Verdict), Hop: r.Hop, HopRef: r.HopRef,
+		TakenAt: fromNull(r.TakenAt), FixedAt: fromNull(r.FixedAt), ClosedAt: fromNull(r.ClosedAt),
+		RestartBy: r.RestartBy, VendorTicket: r.VendorTicket, VendorDue: r.VendorDue,
+		Resolution: faultline.Resolution{Cause: faultline.Cause(r.Cause), Done: r.Resolution, FixedBy: r.FixedBy},
+		EscLevel:   r.EscLevel, Version: r.Version,
 	}
+}
+
+// mutable is every column a step may change, zero values included, for a
+// guarded update.
+func mutable(f faultline.Fault) map[string]any {
+	return map[string]any{
+		"state": string(f.State), "owner": f.Owner, "updated_at": f.UpdatedAt.UTC(),
+		"verdict": string(f.Verdict), "hop": f.Hop, "hop_ref": f.HopRef,
+		"taken_at": toNull(f.TakenAt), "fixed_at": toNull(f.FixedAt), "closed_at": toNull(f.ClosedAt),
+		"restart_by": f.RestartBy, "vendor_ticket": f.VendorTicket, "vendor_due": f.VendorDue,
+		"cause": string(f.Resolution.Cause), "resolution": f.Resolution.Done, "fixed_by": f.Resolution.FixedBy,
+		"esc_level": f.EscLevel, "version": gorm.Expr("version + 1"),
+	}
+}
+
+func toNull(t time.Time) *time.Time {
+	if t.IsZero() {
+		return nil
+	}
+	u := t.UTC()
+	return &u
+}
+
+func fromNull(t *time.Time) time.Time {
+	if t == nil {
+		return time.Time{}
+	}
+	return t.UTC()
 }
 
 type eventRow struct {
@@ -56,11 +105,12 @@ func (r eventRow) event() faultline.Event {
 	}
 }
 
-// CreateFault stores a new ticket with the next F-number and its "created"
-// timeline entry, atomically. Two processes on one database never hand out
-// the same number: PostgreSQL takes it from a sequence, SQLite from a
-// counter row in the same transaction.
-func (db *DB) CreateFault(ctx context.Context, f faultline.Fault) (faultline.Fault, error) {
+// CreateFault stores a new ticket with the next F-number, its "created"
+// timeline entry, the messages that announce it and the clocks that watch
+// it, atomically; out and timers belong to the new ticket. Two processes
+// on one database never hand out the same number: PostgreSQL takes it from
+// a sequence, SQLite from a counter row in the same transaction.
+func (db *DB) CreateFault(ctx context.Context, f faultline.Fault, out []commands.Outgoing, timers []faultline.Timer) (faultline.Fault, error) {
 	row := faultRow{
 		Target: f.Target, Site: f.Site, Description: f.Description,
 		Reporter: f.Reporter, State: string(f.State), Owner: f.Owner,
@@ -69,9 +119,9 @@ func (db *DB) CreateFault(ctx context.Context, f faultline.Fault) (faultline.Fau
 	}
 	var err error
 	if db.dialect == "postgres" {
-		err = db.createFaultPostgres(ctx, &row)
+		err = db.createFaultPostgres(ctx, &row, out, timers)
 	} else {
-		err = db.createFaultTx(ctx, &row)
+		err = db.createFaultTx(ctx, &row, out, timers)
 	}
 	if err != nil {
 		return faultline.Fault{}, fmt.Errorf("create fault: %w", translate(err))
@@ -81,21 +131,34 @@ func (db *DB) CreateFault(ctx context.Context, f faultline.Fault) (faultline.Fau
 
 // createFaultPostgres does the whole report in one statement, one round
 // trip: intake is the hot path, and a statement is its own transaction.
-func (db *DB) createFaultPostgres(ctx context.Context, row *faultRow) error {
-	return db.gorm.WithContext(ctx).Raw(`
-WITH f AS (
+func (db *DB) createFaultPostgres(ctx context.Context, row *faultRow, out []commands.Outgoing, timers []faultline.Timer) error {
+	var q strings.Builder
+	q.WriteString(`WITH f AS (
 	INSERT INTO faults (number, target, site, description, reporter, state, owner, channel, message_ts, created_at, updated_at)
-	VALUES (nextval('fault_numbers'), ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-	RETURNING id, number),
-e AS (
-	INSERT INTO fault_events (fault_id, at, actor, kind, text) SELECT id, ?, ?, ?, ? FROM f)
-SELECT id, number FROM f`,
-		row.Target, row.Site, row.Description, row.Reporter, row.State, row.Owner, row.Channel, row.MessageTS, row.CreatedAt, row.UpdatedAt,
-		row.CreatedAt, row.Reporter, string(faultline.EventCreated), row.Description,
-	).Row().Scan(&row.ID, &row.Number)
+	VALUES (nextval('fault_numbers'), ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id, number),
+e AS (INSERT INTO fault_events (fault_id, at, actor, kind, text) SELECT id, ?, ?, ?, ? FROM f)`)
+	args := []any{row.Target, row.Site, row.Description, row.Reporter, row.State, row.Owner, row.Channel,
+		row.MessageTS, row.CreatedAt, row.UpdatedAt, row.CreatedAt, row.Reporter, string(faultline.EventCreated), row.Description}
+	for i, o := range out {
+		r, err := newOutboxRow(o, 0, row.CreatedAt)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(&q, `,
+o%d AS (INSERT INTO outbox (key, kind, channel, fault_id, thread, user_id, payload, created_at, next_attempt_at)
+	SELECT 'fault:' || id, ?, ?, id, ?, ?, ?, ?, ? FROM f)`, i)
+		args = append(args, r.Kind, r.Channel, r.Thread, r.UserID, r.Payload, r.CreatedAt, r.NextAttemptAt)
+	}
+	for i, t := range timers {
+		fmt.Fprintf(&q, `,
+t%d AS (INSERT INTO fault_timers (fault_id, kind, due_at) SELECT id, ?, ? FROM f)`, i)
+		args = append(args, string(t.Kind), t.DueAt.UTC())
+	}
+	q.WriteString("\nSELECT id, number FROM f")
+	return db.gorm.WithContext(ctx).Raw(q.String(), args...).Row().Scan(&row.ID, &row.Number)
 }
 
-func (db *DB) createFaultTx(ctx context.Context, row *faultRow) error {
+func (db *DB) createFaultTx(ctx context.Context, row *faultRow, out []commands.Outgoing, timers []faultline.Timer) error {
 	return db.gorm.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		n, err := db.nextNumber(tx, "fault")
 		if err != nil {
@@ -105,10 +168,13 @@ func (db *DB) createFaultTx(ctx context.Context, row *faultRow) error {
 		if err := tx.Create(row).Error; err != nil {
 			return err
 		}
-		return tx.Create(&eventRow{
-			FaultID: row.ID, At: row.CreatedAt, Actor: row.Reporter,
-			Kind: string(faultline.EventCreated), Text: row.Description,
-		}).Error
+		created := faultline.Event{At: row.CreatedAt, Actor: row.Reporter, Kind: faultline.EventCreated, Text: row.Description}
+		for i := range timers {
+			timers[i].FaultID = row.ID
+		}
+		return applyChange(tx, commands.Change{
+			FaultID: row.ID, Events: []faultline.Event{created}, Out: out, SetTimers: timers,
+		}, row.CreatedAt)
 	})
 }
 
@@ -152,45 +218,20 @@ func (db *DB) FaultByMessage(ctx context.Context, channel, ts string) (faultline
 
 // Faults lists tickets in the given states, newest first, at most limit.
 func (db *DB) Faults(ctx context.Context, states []faultline.FaultState, limit int) ([]faultline.Fault, error) {
+	q := db.gorm.WithContext(ctx).Where("state IN ?", states).Order("number DESC").Limit(limit)
+	return db.findFaults(q, "list faults")
+}
+
+func (db *DB) findFaults(q *gorm.DB, op string) ([]faultline.Fault, error) {
 	var rows []faultRow
-	err := db.gorm.WithContext(ctx).Where("state IN ?", states).
-		Order("number DESC").Limit(limit).Find(&rows).Error
-	if err != nil {
-		return nil, fmt.Errorf("list faults: %w", translate(err))
+	if err := q.Find(&rows).Error; err != nil {
+		return nil, fmt.Errorf("%s: %w", op, translate(err))
 	}
 	out := make([]faultline.Fault, len(rows))
 	for i, r := range rows {
 		out[i] = r.fault()
 	}
 	return out, nil
-}
-
-// SetFaultMessage records where the ticket's head message was posted. It
-// is set once: a second call for the same ticket is a conflict, so a
-// redelivered job never re-points the thread.
-func (db *DB) SetFaultMessage(ctx context.Context, id int64, channel, ts string, at time.Time) error {
-	res := db.gorm.WithContext(ctx).Model(&faultRow{}).
-		Where("id = ? AND message_ts = ''", id).
-		Updates(map[string]any{"channel": channel, "message_ts": ts, "updated_at": at.UTC()})
-	if res.Error != nil {
-		return fmt.Errorf("set message of fault %d: %w", id, translate(res.Error))
-	}
-	if res.RowsAffected == 0 {
-		return fmt.Errorf("set message of fault %d: %w", id, faultline.ErrConflict)
-	}
-	return nil
-}
-
-// AddEvent appends an entry to a ticket's timeline.
-func (db *DB) AddEvent(ctx context.Context, ev faultline.Event) (faultline.Event, error) {
-	row := eventRow{
-		FaultID: ev.FaultID, At: ev.At.UTC(), Actor: ev.Actor,
-		Kind: string(ev.Kind), Text: ev.Text, Data: ev.Data,
-	}
-	if err := db.gorm.WithContext(ctx).Create(&row).Error; err != nil {
-		return faultline.Event{}, fmt.Errorf("add %s event to fault %d: %w", ev.Kind, ev.FaultID, translate(err))
-	}
-	return row.event(), nil
 }
 
 // Events returns a ticket's timeline, oldest first.

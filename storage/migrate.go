@@ -62,6 +62,50 @@ CREATE INDEX slack_requests_received ON slack_requests (received_at);
 		"sqlite": `CREATE TABLE counters (name TEXT PRIMARY KEY, value BIGINT NOT NULL);
 INSERT INTO counters (name, value) VALUES ('fault', 0)`,
 	}},
+	{2, "the fault procedure: steps, resolutions, escalation timers, outbox", `
+ALTER TABLE faults ADD COLUMN verdict TEXT NOT NULL DEFAULT '';
+ALTER TABLE faults ADD COLUMN hop TEXT NOT NULL DEFAULT '';
+ALTER TABLE faults ADD COLUMN hop_ref TEXT NOT NULL DEFAULT '';
+ALTER TABLE faults ADD COLUMN taken_at {{time}};
+ALTER TABLE faults ADD COLUMN fixed_at {{time}};
+ALTER TABLE faults ADD COLUMN closed_at {{time}};
+ALTER TABLE faults ADD COLUMN restart_by TEXT NOT NULL DEFAULT '';
+ALTER TABLE faults ADD COLUMN vendor_ticket TEXT NOT NULL DEFAULT '';
+ALTER TABLE faults ADD COLUMN vendor_due TEXT NOT NULL DEFAULT '';
+ALTER TABLE faults ADD COLUMN cause TEXT NOT NULL DEFAULT '';
+ALTER TABLE faults ADD COLUMN resolution TEXT NOT NULL DEFAULT '';
+ALTER TABLE faults ADD COLUMN fixed_by TEXT NOT NULL DEFAULT '';
+ALTER TABLE faults ADD COLUMN esc_level INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE faults ADD COLUMN version INTEGER NOT NULL DEFAULT 0;
+CREATE INDEX faults_hop ON faults (site, hop, closed_at);
+CREATE TABLE fault_timers (
+	fault_id BIGINT NOT NULL REFERENCES faults (id),
+	kind     TEXT NOT NULL,
+	due_at   {{time}} NOT NULL,
+	PRIMARY KEY (fault_id, kind)
+);
+CREATE INDEX fault_timers_due ON fault_timers (due_at);
+CREATE TABLE outbox (
+	id              {{id}},
+	key             TEXT NOT NULL,
+	kind            TEXT NOT NULL,
+	channel         TEXT NOT NULL DEFAULT '',
+	fault_id        BIGINT NOT NULL DEFAULT 0,
+	thread          BOOLEAN NOT NULL DEFAULT FALSE,
+	user_id         TEXT NOT NULL DEFAULT '',
+	payload         TEXT NOT NULL DEFAULT '',
+	created_at      {{time}} NOT NULL,
+	next_attempt_at {{time}} NOT NULL,
+	attempts        INTEGER NOT NULL DEFAULT 0,
+	claimed_until   {{time}},
+	sent_at         {{time}},
+	failed_at       {{time}},
+	ts              TEXT NOT NULL DEFAULT '',
+	error           TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX outbox_pending ON outbox (key, id) WHERE sent_at IS NULL AND failed_at IS NULL;
+CREATE INDEX outbox_due ON outbox (next_attempt_at) WHERE sent_at IS NULL AND failed_at IS NULL
+`, nil},
 }
 
 var dialectTypes = map[string]*strings.Replacer{

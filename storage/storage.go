@@ -90,8 +90,10 @@ func sqliteDSN(path string) string {
 	q.Add("_pragma", "journal_mode(WAL)")
 	q.Add("_pragma", "synchronous(NORMAL)")
 	q.Add("_pragma", "foreign_keys(1)")
+	// No _time_format: glebarez/go-sqlite v1.21 stops reading parameters
+	// after it, so _txlock would be ignored. The default format sorts
+	// correctly for the UTC times stored here.
 	q.Set("_txlock", "immediate")
-	q.Set("_time_format", "sqlite")
 	return "file:" + path + "?" + q.Encode()
 }
 

@@ -3,11 +3,13 @@ package storage_test
 import (
 	"context"
 	"errors"
+	"strconv"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/faultline/faultline"
+	"github.com/faultline/faultline/commands"
 	"github.com/faultline/faultline/storage"
 	"github.com/faultline/faultline/storage/storagetest"
 )
@@ -21,17 +23,25 @@ func newFault(desc string) faultline.Fault {
 	}
 }
 
-func TestCreateFaultNumbersAndTimeline(t *testing.T) {
+func create(t *testing.T, db *storage.DB, desc string) faultline.Fault {
+	t.Helper()
+	f, err := db.CreateFault(context.Background(), newFault(desc), nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return f
+}
+
+func TestCreateFaultNumbersTimelineOutboxTimers(t *testing.T) {
 	storagetest.Run(t, func(t *testing.T, db *storage.DB) {
 		ctx := context.Background()
-		a, err := db.CreateFault(ctx, newFault("网络不通"))
+		head := []commands.Outgoing{{Kind: commands.OutHead, Message: commands.Message{Channel: "C0FAULTS"}}}
+		timers := []faultline.Timer{{Kind: faultline.TimerAck, DueAt: t0.Add(15 * time.Minute)}}
+		a, err := db.CreateFault(ctx, newFault("网络不通"), head, timers)
 		if err != nil {
 			t.Fatal(err)
 		}
-		b, err := db.CreateFault(ctx, newFault("second"))
-		if err != nil {
-			t.Fatal(err)
-		}
+		b := create(t, db, "second")
 		if a.Number != 1 || b.Number != 2 || a.Ref() != "F-1" {
 			t.Fatalf("numbers = %d, %d; want 1, 2", a.Number, b.Number)
 		}
@@ -39,15 +49,20 @@ func TestCreateFaultNumbersAndTimeline(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if got.Description != "网络不通" || got.Reporter != "U0REPORTER" || !got.CreatedAt.Equal(t0) || got.State != faultline.FaultOpen {
+		if got.Description != "网络不通" || got.Reporter != "U0REPORTER" || !got.CreatedAt.Equal(t0) || got.State != faultline.FaultOpen || got.ID != a.ID {
 			t.Fatalf("read back %+v", got)
 		}
 		events, err := db.Events(ctx, a.ID)
-		if err != nil {
-			t.Fatal(err)
+		if err != nil || len(events) != 1 || events[0].Kind != faultline.EventCreated || events[0].Actor != "U0REPORTER" {
+			t.Fatalf("timeline = %+v, %v", events, err)
 		}
-		if len(events) != 1 || events[0].Kind != faultline.EventCreated || events[0].Actor != "U0REPORTER" {
-			t.Fatalf("timeline = %+v", events)
+		pending, err := db.PendingOutbox(ctx, t0, 10)
+		if err != nil || len(pending) != 1 || pending[0].Kind != commands.OutHead || pending[0].FaultID != a.ID || pending[0].Key != "fault:"+strconv.FormatInt(a.ID, 10) {
+			t.Fatalf("outbox = %+v, %v", pending, err)
+		}
+		ts, err := db.Timers(ctx, a.ID)
+		if err != nil || len(ts) != 1 || ts[0].Kind != faultline.TimerAck || !ts[0].DueAt.Equal(t0.Add(15*time.Minute)) {
+			t.Fatalf("timers = %+v, %v", ts, err)
 		}
 	})
 }
@@ -65,63 +80,65 @@ func TestFaultNotFound(t *testing.T) {
 	})
 }
 
-func TestSetFaultMessageOnce(t *testing.T) {
+// A guarded commit writes the row, its events, messages and timers only
+// if the row is still as read; the loser of a race changes nothing.
+func TestCommitGuard(t *testing.T) {
 	storagetest.Run(t, func(t *testing.T, db *storage.DB) {
 		ctx := context.Background()
-		f, err := db.CreateFault(ctx, newFault("x"))
+		f := create(t, db, "x")
+		took, err := f.Apply(faultline.ActTake, "U0TECH", t0.Add(time.Minute), faultline.StepInput{})
 		if err != nil {
 			t.Fatal(err)
 		}
-		if err := db.SetFaultMessage(ctx, f.ID, "C0FAULTS", "1700000000.000100", t0); err != nil {
+		change := func(g faultline.Fault, text string) commands.Change {
+			return commands.Change{
+				At: t0, FaultID: f.ID, Fault: &g, Read: f,
+				Events:       []faultline.Event{{At: t0, Actor: g.Owner, Kind: faultline.EventState, Text: text}},
+				Out:          []commands.Outgoing{{Kind: commands.OutUpdate, Message: commands.Message{Channel: "C0FAULTS"}}},
+				SetTimers:    []faultline.Timer{{Kind: faultline.TimerResolve, DueAt: t0.Add(time.Hour)}},
+				CancelTimers: []faultline.TimerKind{faultline.TimerAck},
+			}
+		}
+		if err := db.Commit(ctx, change(took, "first")); err != nil {
 			t.Fatal(err)
 		}
-		err = db.SetFaultMessage(ctx, f.ID, "C0FAULTS", "1700000000.000200", t0)
-		if !errors.Is(err, faultline.ErrConflict) {
-			t.Fatalf("second set: err = %v, want ErrConflict", err)
+		other := took
+		other.Owner = "U0OTHER"
+		if err := db.Commit(ctx, change(other, "second")); !errors.Is(err, faultline.ErrConflict) {
+			t.Fatalf("second commit on the same read: %v, want ErrConflict", err)
 		}
-		got, err := db.FaultByMessage(ctx, "C0FAULTS", "1700000000.000100")
-		if err != nil || got.Number != f.Number {
-			t.Fatalf("by message: %+v, %v", got, err)
+		got, _ := db.Fault(ctx, f.Number)
+		if got.Owner != "U0TECH" || got.State != faultline.FaultTaken || got.Version != 1 || !got.TakenAt.Equal(t0.Add(time.Minute)) {
+			t.Fatalf("row = %+v", got)
+		}
+		events, _ := db.Events(ctx, f.ID)
+		if len(events) != 2 || events[1].Text != "first" {
+			t.Fatalf("the losing commit left events: %+v", events)
+		}
+		if pending, _ := db.PendingOutbox(ctx, t0.Add(time.Hour), 10); len(pending) != 1 {
+			t.Fatalf("the losing commit left messages: %+v", pending)
 		}
 	})
 }
 
-func TestEventsInOrder(t *testing.T) {
+func TestEventsInOrderAndOnlyForRealTickets(t *testing.T) {
 	storagetest.Run(t, func(t *testing.T, db *storage.DB) {
 		ctx := context.Background()
-		f, err := db.CreateFault(ctx, newFault("x"))
-		if err != nil {
-			t.Fatal(err)
-		}
+		f := create(t, db, "x")
 		for i, k := range []faultline.EventKind{faultline.EventCheck, faultline.EventReply} {
-			_, err := db.AddEvent(ctx, faultline.Event{FaultID: f.ID, At: t0.Add(time.Duration(i+1) * time.Minute), Actor: "U2", Kind: k, Text: string(k), Data: `{"a":1}`})
-			if err != nil {
+			ev := faultline.Event{At: t0.Add(time.Duration(i+1) * time.Minute), Actor: "U2", Kind: k, Text: string(k), Data: `{"a":1}`}
+			if err := db.Commit(ctx, commands.Change{FaultID: f.ID, Events: []faultline.Event{ev}}); err != nil {
 				t.Fatal(err)
 			}
 		}
 		events, err := db.Events(ctx, f.ID)
-		if err != nil {
-			t.Fatal(err)
+		if err != nil || len(events) != 3 || events[1].Kind != faultline.EventCheck || events[2].Kind != faultline.EventReply ||
+			events[1].Data != `{"a":1}` || !events[2].At.Equal(t0.Add(2*time.Minute)) {
+			t.Fatalf("timeline = %+v, %v", events, err)
 		}
-		var kinds []faultline.EventKind
-		for _, e := range events {
-			kinds = append(kinds, e.Kind)
-		}
-		want := []faultline.EventKind{faultline.EventCreated, faultline.EventCheck, faultline.EventReply}
-		if len(kinds) != 3 || kinds[0] != want[0] || kinds[1] != want[1] || kinds[2] != want[2] {
-			t.Fatalf("kinds = %v, want %v", kinds, want)
-		}
-		if events[1].Data != `{"a":1}` || !events[2].At.Equal(t0.Add(2*time.Minute)) {
-			t.Fatalf("event = %+v", events[1])
-		}
-	})
-}
-
-func TestAddEventToMissingFault(t *testing.T) {
-	storagetest.Run(t, func(t *testing.T, db *storage.DB) {
-		_, err := db.AddEvent(context.Background(), faultline.Event{FaultID: 4242, At: t0, Actor: "U1", Kind: faultline.EventReply})
+		err = db.Commit(ctx, commands.Change{FaultID: 4242, Events: []faultline.Event{{At: t0, Actor: "U1", Kind: faultline.EventReply}}})
 		if err == nil {
-			t.Fatal("event for a missing fault was stored")
+			t.Fatal("an event for a missing ticket was stored")
 		}
 	})
 }
@@ -130,20 +147,19 @@ func TestFaultsByState(t *testing.T) {
 	storagetest.Run(t, func(t *testing.T, db *storage.DB) {
 		ctx := context.Background()
 		for _, d := range []string{"a", "b", "c"} {
-			if _, err := db.CreateFault(ctx, newFault(d)); err != nil {
-				t.Fatal(err)
-			}
+			create(t, db, d)
 		}
-		list, err := db.Faults(ctx, []faultline.FaultState{faultline.FaultOpen}, 2)
-		if err != nil {
-			t.Fatal(err)
+		list, err := db.Faults(ctx, faultline.OpenFaultStates, 2)
+		if err != nil || len(list) != 2 || list[0].Number != 3 || list[1].Number != 2 {
+			t.Fatalf("list = %+v, %v", list, err)
 		}
-		if len(list) != 2 || list[0].Number != 3 || list[1].Number != 2 {
-			t.Fatalf("list = %+v", list)
-		}
-		none, err := db.Faults(ctx, []faultline.FaultState{"closed"}, 10)
+		none, err := db.Faults(ctx, []faultline.FaultState{faultline.FaultClosed}, 10)
 		if err != nil || len(none) != 0 {
 			t.Fatalf("closed = %v, %v", none, err)
+		}
+		counts, err := db.CountFaults(ctx)
+		if err != nil || counts[faultline.FaultOpen] != 3 || len(counts) != 1 {
+			t.Fatalf("counts = %v, %v", counts, err)
 		}
 	})
 }
@@ -195,7 +211,7 @@ func TestConcurrentWritersUniqueNumbers(t *testing.T) {
 				go func(db *storage.DB) {
 					defer wg.Done()
 					for i := 0; i < each; i++ {
-						f, err := db.CreateFault(ctx, newFault("race"))
+						f, err := db.CreateFault(ctx, newFault("race"), nil, nil)
 						if err != nil {
 							t.Error(err)
 							return

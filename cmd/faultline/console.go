@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 
@@ -41,9 +42,18 @@ func (e environment) console(ctx context.Context, args []string) error {
 	c.Channels = channelNames(cfg)
 	c.Describe = func(user string) string { return fmt.Sprintf("%s (%s)", user, cfg.RoleOf(user)) }
 	c.Echo = !isTerminal(e.stdin)
-	c.Handler = commands.New(commands.Deps{Store: db, Pinger: pinger, Poster: c, Settings: settings(cfg), Log: log})
+	c.Handler = commands.New(commands.Deps{Store: db, Pinger: pinger, Poster: c, Settings: consoleSettings(cfg), Log: log})
 	e.consoleBanner(cfg, db.Dialect(), *as)
-	return c.Run(ctx)
+	tickCtx, stopTick := context.WithCancel(ctx)
+	ticked := make(chan struct{})
+	go func() {
+		defer close(ticked)
+		c.Tick(tickCtx, time.Second)
+	}()
+	err = c.Run(ctx)
+	stopTick()
+	<-ticked
+	return err
 }
 
 func (e environment) consoleBanner(cfg *config.Config, dialect, user string) {
@@ -80,4 +90,12 @@ func isTerminal(r any) bool {
 	}
 	info, err := f.Stat()
 	return err == nil && info.Mode()&os.ModeCharDevice != 0
+}
+
+// consoleSettings sends as fast as the terminal takes it, one message at a
+// time, so the conversation reads in order.
+func consoleSettings(cfg *config.Config) commands.Settings {
+	set := settings(cfg, 0)
+	set.Parallel = 1
+	return set
 }

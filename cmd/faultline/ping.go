@@ -23,7 +23,7 @@ func (e environment) ping(ctx context.Context, args []string) error {
 	log := quietLogger(e)
 	pinger := prober(cfg, log, prometheus.NewRegistry())
 	defer pinger.Close()
-	svc := commands.New(commands.Deps{Pinger: pinger, Settings: settings(cfg), Log: log})
+	svc := commands.New(commands.Deps{Pinger: pinger, Settings: settings(cfg, 0), Log: log})
 	var unknown []string
 	for _, word := range args {
 		m, ok := svc.Check(ctx, word)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
@@ -12,6 +13,7 @@ import (
 	"github.com/faultline/faultline/bot"
 	"github.com/faultline/faultline/commands"
 	"github.com/faultline/faultline/config"
+	"github.com/faultline/faultline/jobs"
 )
 
 // serve runs the bot until ctx ends. Shutdown order: the transports stop
@@ -37,23 +39,36 @@ func (e environment) serve(ctx context.Context, args []string) error {
 	defer db.Close()
 
 	reg := prometheus.NewRegistry()
-	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
+		bot.Gauges{Store: db, Log: log})
 	pinger := prober(cfg, log, reg)
 	defer pinger.Close()
 	api := bot.NewWebAPI(cfg.Env.BotToken, cfg.Env.APIURL)
-	svc := commands.New(commands.Deps{Store: db, Pinger: pinger, Poster: api, Settings: settings(cfg), Log: log})
+	svc := commands.New(commands.Deps{
+		Store: db, Pinger: pinger, Poster: api, Settings: settings(cfg, time.Second), Log: log,
+		Recorder: bot.NewFlowMetrics(reg),
+	})
 	metrics := bot.NewMetrics(reg)
 	sc := bot.ServerConfig{
 		Handler: svc, API: api, Dedup: db, SigningSecret: cfg.Env.SigningSecret,
 		Ready: db.Ping, Gatherer: reg, Metrics: metrics, Log: log,
 		Workers: bot.NewWorkers(log, metrics.WorkFailed),
 	}
-	g, ctx := errgroup.WithContext(ctx)
-	g.Go(func() error { return bot.NewServer(sc).Run(ctx, cfg.Env.ListenAddr) })
+	// The jobs outlive the transports: whatever the last requests wrote to
+	// the outbox still gets a chance to go before the database closes.
+	jobsCtx, stopJobs := context.WithCancel(context.WithoutCancel(ctx))
+	runner := jobs.New(svc, jobs.Config{Location: cfg.Location}, log)
+	jobsDone := make(chan error, 1)
+	go func() { jobsDone <- runner.Run(jobsCtx) }()
+
+	g, gctx := errgroup.WithContext(ctx)
+	g.Go(func() error { return bot.NewServer(sc).Run(gctx, cfg.Env.ListenAddr) })
 	if cfg.Env.AppToken != "" {
-		g.Go(func() error { return bot.NewSocket(sc, cfg.Env.AppToken, cfg.Env.BotToken, cfg.Env.APIURL).Run(ctx) })
+		g.Go(func() error { return bot.NewSocket(sc, cfg.Env.AppToken, cfg.Env.BotToken, cfg.Env.APIURL).Run(gctx) })
 	}
 	err = g.Wait()
+	stopJobs()
+	err = errors.Join(err, <-jobsDone)
 	log.Info("stopped", "err", err)
 	return err
 }

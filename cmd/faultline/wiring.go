@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io/fs"
 	"log/slog"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 
@@ -43,12 +44,24 @@ func (e environment) loadConfig(allowDemo bool) (*config.Config, error) {
 	return nil, err
 }
 
-func settings(cfg *config.Config) commands.Settings {
+// settings is the flows' view of the config. pace is the least time
+// between two messages to one channel.
+func settings(cfg *config.Config, pace time.Duration) commands.Settings {
+	d := cfg.Deadlines
 	return commands.Settings{
 		Language:      faultline.Lang(cfg.Language),
 		Location:      cfg.Location,
 		FaultsChannel: cfg.Channels.Faults,
 		Sites:         cfg.Sites,
+		Devices:       cfg.Devices,
+		Lines:         cfg.Lines,
+		Roles:         cfg.Roles,
+		Escalation:    cfg.Escalation.Fault,
+		Deadlines: commands.Deadlines{
+			Ack: d.FaultAck, Resolve: d.FaultResolve, Device: d.FaultDevice, Line: d.FaultLine,
+			RestartRecheck: d.RestartRecheck, Confirm: d.FaultConfirm,
+		},
+		Pace: pace,
 	}
 }
 

@@ -1,0 +1,64 @@
+package commands
+
+import (
+	"time"
+
+	"github.com/faultline/faultline"
+)
+
+// Change is one step of a flow that the store commits atomically: the
+// ticket's new row (written only if the row is still at the state and
+// version that were read), its timeline entries, the messages that report
+// it, and the clocks it starts or stops. Either all of it happens or none.
+type Change struct {
+	At           time.Time // when it happened; its messages are due from then
+	FaultID      int64
+	Fault        *faultline.Fault // the row after the step; nil leaves the row alone
+	Read         faultline.Fault  // the row as read: its State and Version guard the write
+	Events       []faultline.Event
+	Out          []Outgoing
+	SetTimers    []faultline.Timer     // replace the ticket's pending timer of each kind
+	CancelTimers []faultline.TimerKind // drop the ticket's pending timers of these kinds
+}
+
+// OutKind says how an outgoing message is delivered.
+type OutKind string
+
+// Outgoing kinds. Head and Update carry no text: the ticket's head message
+// is rendered from the ticket as it is when it is sent, so a late delivery
+// shows the current state rather than a stale one.
+const (
+	OutPost      OutKind = "post"      // Message to Message.Channel, in the ticket's thread if Thread
+	OutHead      OutKind = "head"      // the ticket's head message in the faults channel
+	OutUpdate    OutKind = "update"    // replace the ticket's head message
+	OutDM        OutKind = "dm"        // Message as a direct message to User
+	OutEphemeral OutKind = "ephemeral" // Message only User sees, in Message.Channel
+)
+
+// Outgoing is a message in the outbox: written in the same transaction as
+// the change it reports, sent later by the delivery worker, in order per
+// Key (a ticket's thread, a person's DMs), at most once.
+type Outgoing struct {
+	ID      int64
+	Key     string // set by the store: "fault:<id>", "dm:<user>" or "chan:<channel>"
+	Kind    OutKind
+	FaultID int64 // the ticket it belongs to; set by the store for a new ticket's messages
+	Thread  bool  // OutPost: in the ticket's thread
+	User    string
+	Message Message
+
+	Attempts  int
+	CreatedAt time.Time
+	// Filled in when claimed: the ticket's head message, for thread posts
+	// and updates.
+	HeadChannel string
+	HeadTS      string
+}
+
+func threadPost(m Message) Outgoing { return Outgoing{Kind: OutPost, Thread: true, Message: m} }
+
+func headUpdate() Outgoing { return Outgoing{Kind: OutUpdate} }
+
+func directMessage(user string, m Message) Outgoing {
+	return Outgoing{Kind: OutDM, User: user, Message: m}
+}

@@ -1,0 +1,188 @@
+package commands
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"sync"
+	"time"
+)
+
+const (
+	claimLease  = 30 * time.Second // a worker that dies mid-send frees its message after this
+	maxBackoff  = 5 * time.Minute
+	outboxBatch = 200
+)
+
+// DeliverDue sends what the outbox holds that is due now: at most one
+// message per channel per pace interval (Slack allows about one a second),
+// Settings.Parallel at a time, each ticket's and each person's messages in
+// order.
+// It returns how many went out and how long until the next is due, 0 when
+// it does not know (the caller polls).
+func (s *Service) DeliverDue(ctx context.Context) (sent int, wait time.Duration, err error) {
+	now := s.now()
+	pending, err := s.store.PendingOutbox(ctx, now, outboxBatch)
+	if err != nil {
+		return 0, 0, err
+	}
+	batch := s.pick(pending, now)
+	var (
+		mu  sync.Mutex
+		wg  sync.WaitGroup
+		sem = make(chan struct{}, s.settings.Parallel)
+	)
+	for _, o := range batch {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer func() { <-sem; wg.Done() }()
+			ok, derr := s.deliver(ctx, o, now)
+			mu.Lock()
+			defer mu.Unlock()
+			if ok {
+				sent++
+			}
+			err = errors.Join(err, derr)
+		}()
+	}
+	wg.Wait()
+	if len(pending) > len(batch) {
+		wait = s.pacer.soonest(s.now())
+	}
+	return sent, wait, err
+}
+
+// pick chooses the messages to send now: one per channel, and none for a
+// channel still paced.
+func (s *Service) pick(pending []Outgoing, now time.Time) []Outgoing {
+	seen := map[string]bool{}
+	var out []Outgoing
+	for _, o := range pending {
+		ch := pacingChannel(o)
+		if seen[ch] || !s.pacer.ready(ch, now) {
+			continue
+		}
+		seen[ch] = true
+		out = append(out, o)
+	}
+	return out
+}
+
+func pacingChannel(o Outgoing) string {
+	if o.Kind == OutDM {
+		return "dm:" + o.User
+	}
+	return o.Message.Channel
+}
+
+// deliver claims o and sends it. It reports whether it went out; a
+// failure is recorded on the message (retry later, or given up), and only
+// a database error is returned.
+func (s *Service) deliver(ctx context.Context, o Outgoing, now time.Time) (bool, error) {
+	claimed, err := s.store.ClaimOutgoing(ctx, o.ID, now, claimLease)
+	if err != nil || !claimed {
+		return false, err
+	}
+	channel, ts, sendErr := s.send(ctx, o)
+	ch := pacingChannel(o)
+	if sendErr == nil {
+		s.pacer.hold(ch, now.Add(s.settings.Pace))
+		s.rec.Delivered(true)
+		return true, s.store.OutgoingSent(ctx, o, channel, ts, s.now())
+	}
+	s.rec.Delivered(false)
+	return false, s.failed(ctx, o, ch, sendErr)
+}
+
+func (s *Service) failed(ctx context.Context, o Outgoing, ch string, sendErr error) error {
+	var ra interface{ RetryAfter() time.Duration }
+	var perm interface{ Permanent() bool }
+	now := s.now()
+	switch {
+	case errors.As(sendErr, &ra):
+		at := now.Add(ra.RetryAfter())
+		s.pacer.hold(ch, at)
+		return s.store.OutgoingRetry(ctx, o.ID, at, sendErr.Error())
+	case errors.As(sendErr, &perm) && perm.Permanent():
+		s.log.ErrorContext(ctx, "message given up", "outbox_id", o.ID, "kind", string(o.Kind), "channel", ch, "err", sendErr)
+		return s.store.OutgoingFailed(ctx, o.ID, sendErr.Error(), now)
+	}
+	return s.store.OutgoingRetry(ctx, o.ID, now.Add(backoff(o.Attempts)), sendErr.Error())
+}
+
+// backoff doubles from a second up to five minutes, with jitter so that
+// many messages failing together do not retry together.
+func backoff(attempts int) time.Duration {
+	d := time.Second << min(attempts, 9)
+	if d > maxBackoff {
+		d = maxBackoff
+	}
+	return d/2 + rand.N(d/2+1)
+}
+
+// errGone is a message that can no longer be sent: its ticket's head
+// message was given up on, so it has no thread to go to.
+type errGone struct{ why string }
+
+func (e errGone) Error() string   { return e.why }
+func (e errGone) Permanent() bool { return true }
+
+// send delivers o by its kind and returns where it went.
+func (s *Service) send(ctx context.Context, o Outgoing) (channel, ts string, err error) {
+	switch o.Kind {
+	case OutHead, OutUpdate:
+		return s.sendHead(ctx, o)
+	case OutDM:
+		ch, err := s.poster.OpenDM(ctx, o.User)
+		if err != nil {
+			return "", "", err
+		}
+		o.Message.Channel = ch
+	case OutEphemeral:
+		o.Message.Ephemeral, o.Message.User = true, o.User
+	case OutPost:
+		if o.Thread {
+			if o.HeadTS == "" {
+				return "", "", errGone{fmt.Sprintf("ticket #%d has no message to reply under", o.FaultID)}
+			}
+			o.Message.Channel, o.Message.ThreadTS = o.HeadChannel, o.HeadTS
+		}
+	}
+	ts, err = s.poster.Post(ctx, o.Message)
+	return o.Message.Channel, ts, err
+}
+
+// sendHead posts or updates a ticket's head message, rendered from the
+// ticket as it is now.
+func (s *Service) sendHead(ctx context.Context, o Outgoing) (channel, ts string, err error) {
+	f, err := s.store.FaultByID(ctx, o.FaultID)
+	if err != nil {
+		return "", "", err
+	}
+	m := s.faultHead(f)
+	if o.Kind == OutHead {
+		if f.MessageTS != "" { // posted already, by an earlier attempt
+			return f.Channel, f.MessageTS, nil
+		}
+		ts, err := s.poster.Post(ctx, m)
+		return m.Channel, ts, err
+	}
+	if f.MessageTS == "" {
+		return "", "", errGone{fmt.Sprintf("%s has no message to update", f.Ref())}
+	}
+	return f.Channel, f.MessageTS, s.poster.Update(ctx, f.Channel, f.MessageTS, m)
+}
+
+// Flush sends everything due, ignoring the pace: the console shows the
+// bot's messages as soon as they exist.
+func (s *Service) Flush(ctx context.Context) error {
+	for i := 0; i < 100; i++ {
+		n, _, err := s.DeliverDue(ctx)
+		if err != nil || n == 0 {
+			return err
+		}
+	}
+	return nil
+}

@@ -1,0 +1,130 @@
+package storage
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"gorm.io/gorm"
+
+	"github.com/faultline/faultline"
+	"github.com/faultline/faultline/commands"
+)
+
+// PendingOutbox returns messages ready to send at now: not sent, not
+// failed, due, not claimed by a live worker, and each the oldest pending
+// message of its key, so a thread's messages go out in order. Thread posts
+// and updates come with their ticket's head message.
+func (db *DB) PendingOutbox(ctx context.Context, now time.Time, limit int) ([]commands.Outgoing, error) {
+	var rows []outboxRow
+	err := db.gorm.WithContext(ctx).Raw(`
+SELECT o.*, COALESCE(f.channel, '') AS head_channel, COALESCE(f.message_ts, '') AS head_ts
+FROM outbox o LEFT JOIN faults f ON f.id = o.fault_id
+WHERE o.sent_at IS NULL AND o.failed_at IS NULL AND o.next_attempt_at <= ?
+  AND (o.claimed_until IS NULL OR o.claimed_until < ?)
+  AND NOT EXISTS (SELECT 1 FROM outbox p
+                  WHERE p.key = o.key AND p.id < o.id AND p.sent_at IS NULL AND p.failed_at IS NULL)
+ORDER BY o.id LIMIT ?`, now.UTC(), now.UTC(), limit).Scan(&rows).Error
+	if err != nil {
+		return nil, fmt.Errorf("pending outbox: %w", translate(err))
+	}
+	out := make([]commands.Outgoing, 0, len(rows))
+	for _, r := range rows {
+		o, err := r.outgoing()
+		if err != nil {
+			return nil, err
+		}
+		o.HeadChannel, o.HeadTS = r.HeadChannel, r.HeadTS
+		out = append(out, o)
+	}
+	return out, nil
+}
+
+func (r outboxRow) outgoing() (commands.Outgoing, error) {
+	o := commands.Outgoing{
+		ID: r.ID, Key: r.Key, Kind: commands.OutKind(r.Kind), FaultID: r.FaultID, Thread: r.Thread,
+		User: r.UserID, Attempts: r.Attempts, CreatedAt: r.CreatedAt.UTC(),
+	}
+	if err := json.Unmarshal([]byte(r.Payload), &o.Message); err != nil {
+		return o, fmt.Errorf("decode outbox message %d: %w", r.ID, err)
+	}
+	return o, nil
+}
+
+// ClaimOutgoing reserves message id for lease, so no other worker sends it
+// meanwhile. False means someone else has it or it is gone.
+func (db *DB) ClaimOutgoing(ctx context.Context, id int64, now time.Time, lease time.Duration) (bool, error) {
+	until := now.Add(lease).UTC()
+	res := db.gorm.WithContext(ctx).Model(&outboxRow{}).
+		Where("id = ? AND sent_at IS NULL AND failed_at IS NULL AND (claimed_until IS NULL OR claimed_until < ?)", id, now.UTC()).
+		Update("claimed_until", until)
+	if res.Error != nil {
+		return false, fmt.Errorf("claim outbox message %d: %w", id, translate(res.Error))
+	}
+	return res.RowsAffected == 1, nil
+}
+
+// OutgoingSent records that o went out as message ts. A ticket's head
+// message becomes the ticket's thread in the same transaction.
+func (db *DB) OutgoingSent(ctx context.Context, o commands.Outgoing, channel, ts string, now time.Time) error {
+	err := db.gorm.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		err := tx.Model(&outboxRow{}).Where("id = ?", o.ID).
+			Updates(map[string]any{"sent_at": now.UTC(), "ts": ts, "claimed_until": nil}).Error
+		if err != nil || o.Kind != commands.OutHead {
+			return err
+		}
+		return tx.Model(&faultRow{}).Where("id = ? AND message_ts = ''", o.FaultID).
+			Updates(map[string]any{"channel": channel, "message_ts": ts}).Error
+	})
+	if err != nil {
+		return fmt.Errorf("record outbox message %d sent: %w", o.ID, translate(err))
+	}
+	return nil
+}
+
+// OutgoingRetry puts message id back for another attempt at at.
+func (db *DB) OutgoingRetry(ctx context.Context, id int64, at time.Time, reason string) error {
+	err := db.gorm.WithContext(ctx).Model(&outboxRow{}).Where("id = ?", id).Updates(map[string]any{
+		"next_attempt_at": at.UTC(), "attempts": gorm.Expr("attempts + 1"), "claimed_until": nil, "error": reason,
+	}).Error
+	if err != nil {
+		return fmt.Errorf("reschedule outbox message %d: %w", id, translate(err))
+	}
+	return nil
+}
+
+// OutgoingFailed gives up on message id: Slack refused it for good (the
+// channel is gone, the bot is not in it). It stays in the table with the
+// reason, and the next message of its key may go.
+func (db *DB) OutgoingFailed(ctx context.Context, id int64, reason string, now time.Time) error {
+	err := db.gorm.WithContext(ctx).Model(&outboxRow{}).Where("id = ?", id).Updates(map[string]any{
+		"failed_at": now.UTC(), "attempts": gorm.Expr("attempts + 1"), "claimed_until": nil, "error": reason,
+	}).Error
+	if err != nil {
+		return fmt.Errorf("fail outbox message %d: %w", id, translate(err))
+	}
+	return nil
+}
+
+// OutboxDepth counts messages waiting to be sent and messages given up on.
+func (db *DB) OutboxDepth(ctx context.Context) (pending, failed int64, err error) {
+	g := db.gorm.WithContext(ctx).Model(&outboxRow{})
+	if err = g.Where("sent_at IS NULL AND failed_at IS NULL").Count(&pending).Error; err != nil {
+		return 0, 0, fmt.Errorf("outbox depth: %w", translate(err))
+	}
+	g = db.gorm.WithContext(ctx).Model(&outboxRow{})
+	if err = g.Where("failed_at IS NOT NULL").Count(&failed).Error; err != nil {
+		return 0, 0, fmt.Errorf("outbox failures: %w", translate(err))
+	}
+	return pending, failed, nil
+}
+
+// FaultByID returns the ticket with database ID id, or faultline.ErrNotFound.
+func (db *DB) FaultByID(ctx context.Context, id int64) (faultline.Fault, error) {
+	var row faultRow
+	if err := db.gorm.WithContext(ctx).Where("id = ?", id).Take(&row).Error; err != nil {
+		return faultline.Fault{}, fmt.Errorf("fault #%d: %w", id, translate(err))
+	}
+	return row.fault(), nil
+}
