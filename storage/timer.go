@@ -14,7 +14,7 @@ import (
 )
 
 type timerRow struct {
-	FaultID int64 `gorm:"primaryKey"`
+	FaultID int64  `gorm:"primaryKey"`
 	Kind    string `gorm:"primaryKey"`
 	DueAt   time.Time
 }
