@@ -8,6 +8,7 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -70,16 +71,24 @@ type harness struct {
 	work   *bot.Workers
 	config bot.ServerConfig
 	svc    *commands.Service
+	mu     sync.Mutex
+	clock  time.Time
 }
 
 // setup runs the real HTTP transport, the real flows and a real database,
 // with Slack faked at the HTTP boundary and a scripted pinger.
-func setup(t testing.TB, db *storage.DB) *harness {
-	h := &harness{slack: slackfake.New(t, token), db: db, pinger: &probetest.Script{}, reg: prometheus.NewRegistry()}
+func setup(t testing.TB, db *storage.DB) *harness { return setupWith(t, db, true) }
+
+// setupWith builds the harness; with jobs, the clock job and the delivery
+// loop run as in serve, otherwise the test drives them (Flush, FireDue)
+// and its clock (advance) so that every step is deterministic.
+func setupWith(t testing.TB, db *storage.DB, withJobs bool) *harness {
+	h := &harness{slack: slackfake.New(t, token), db: db, pinger: &probetest.Script{}, reg: prometheus.NewRegistry(), clock: time.Now()}
 	log := storagetest.Logger()
 	api := bot.NewWebAPI(token, h.slack.APIURL())
 	svc := commands.New(commands.Deps{
 		Store: db, Pinger: h.pinger, Poster: api, Log: log, Settings: testSettings(faultline.LangEN),
+		Now: h.now, Recorder: bot.NewFlowMetrics(h.reg),
 	})
 	metrics := bot.NewMetrics(h.reg)
 	workers := bot.NewWorkers(log, metrics.WorkFailed)
@@ -94,7 +103,9 @@ func setup(t testing.TB, db *storage.DB) *harness {
 	ran := make(chan struct{})
 	go func() {
 		defer close(ran)
-		jobs.New(svc, jobs.Config{ClockSchedule: "@every 1s"}, log).Run(ctx)
+		if withJobs {
+			jobs.New(svc, jobs.Config{ClockSchedule: "@every 1s"}, log).Run(ctx)
+		}
 	}()
 	t.Cleanup(func() {
 		ts.Close()
@@ -105,6 +116,19 @@ func setup(t testing.TB, db *storage.DB) *harness {
 	h.bot = slackfake.Bot{URL: ts.URL, Secret: secret, Slack: h.slack}
 	h.work = workers
 	return h
+}
+
+// now is the flows' clock: real time plus whatever the test advanced.
+func (h *harness) now() time.Time {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.clock
+}
+
+func (h *harness) advance(d time.Duration) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.clock = h.clock.Add(d)
 }
 
 func body(t *testing.T, resp *http.Response) string {
@@ -201,7 +225,7 @@ func filter(calls []slackfake.Call, method string) []slackfake.Call {
 	return out
 }
 
-func assertKinds(t *testing.T, db *storage.DB, faultID int64, want ...faultline.EventKind) {
+func assertKinds[K ~string](t *testing.T, db *storage.DB, faultID int64, want ...K) {
 	t.Helper()
 	events, err := db.Events(context.Background(), faultID)
 	if err != nil {
@@ -216,7 +240,7 @@ func assertKinds(t *testing.T, db *storage.DB, faultID int64, want ...faultline.
 	}
 }
 
-func kinds(k []faultline.EventKind) []string {
+func kinds[K ~string](k []K) []string {
 	out := make([]string, len(k))
 	for i, x := range k {
 		out[i] = string(x)

@@ -19,9 +19,10 @@ const (
 // message per channel per pace interval (Slack allows about one a second),
 // Settings.Parallel at a time, each ticket's and each person's messages in
 // order.
-// It returns how many went out and how long until the next is due, 0 when
-// it does not know (the caller polls).
-func (s *Service) DeliverDue(ctx context.Context) (sent int, wait time.Duration, err error) {
+// It returns how many it tried (sent, or failed and rescheduled or given
+// up) and how long until the next is due, 0 when it does not know (the
+// caller polls).
+func (s *Service) DeliverDue(ctx context.Context) (tried int, wait time.Duration, err error) {
 	now := s.now()
 	pending, err := s.store.PendingOutbox(ctx, now, outboxBatch)
 	if err != nil {
@@ -42,7 +43,7 @@ func (s *Service) DeliverDue(ctx context.Context) (sent int, wait time.Duration,
 			mu.Lock()
 			defer mu.Unlock()
 			if ok {
-				sent++
+				tried++
 			}
 			err = errors.Join(err, derr)
 		}()
@@ -51,7 +52,7 @@ func (s *Service) DeliverDue(ctx context.Context) (sent int, wait time.Duration,
 	if len(pending) > len(batch) {
 		wait = s.pacer.soonest(s.now())
 	}
-	return sent, wait, err
+	return tried, wait, err
 }
 
 // pick chooses the messages to send now: one per channel, and none for a
@@ -77,9 +78,9 @@ func pacingChannel(o Outgoing) string {
 	return o.Message.Channel
 }
 
-// deliver claims o and sends it. It reports whether it went out; a
-// failure is recorded on the message (retry later, or given up), and only
-// a database error is returned.
+// deliver claims o and sends it. It reports whether it tried (another
+// worker may have claimed it first); a failure is recorded on the message
+// (retry later, or given up), and only a database error is returned.
 func (s *Service) deliver(ctx context.Context, o Outgoing, now time.Time) (bool, error) {
 	claimed, err := s.store.ClaimOutgoing(ctx, o.ID, now, claimLease)
 	if err != nil || !claimed {
@@ -93,7 +94,7 @@ func (s *Service) deliver(ctx context.Context, o Outgoing, now time.Time) (bool,
 		return true, s.store.OutgoingSent(ctx, o, channel, ts, s.now())
 	}
 	s.rec.Delivered(false)
-	return false, s.failed(ctx, o, ch, sendErr)
+	return true, s.failed(ctx, o, ch, sendErr)
 }
 
 func (s *Service) failed(ctx context.Context, o Outgoing, ch string, sendErr error) error {
@@ -101,7 +102,7 @@ func (s *Service) failed(ctx context.Context, o Outgoing, ch string, sendErr err
 	var perm interface{ Permanent() bool }
 	now := s.now()
 	switch {
-	case errors.As(sendErr, &ra):
+	case errors.As(sendErr, &ra) && ra.RetryAfter() > 0:
 		at := now.Add(ra.RetryAfter())
 		s.pacer.hold(ch, at)
 		return s.store.OutgoingRetry(ctx, o.ID, at, sendErr.Error())

@@ -18,8 +18,8 @@ type Flows interface {
 	// FireDue runs out the clocks due now, each exactly once.
 	FireDue(ctx context.Context) error
 	// DeliverDue sends what the outbox holds that is due, and says how
-	// long until more is due (0: unknown).
-	DeliverDue(ctx context.Context) (sent int, wait time.Duration, err error)
+	// many it tried and how long until more is due (0: unknown).
+	DeliverDue(ctx context.Context) (tried int, wait time.Duration, err error)
 	// Kicked signals new messages in the outbox.
 	Kicked() <-chan struct{}
 }
@@ -92,13 +92,13 @@ func (r *Runner) clocks(ctx context.Context) {
 func (r *Runner) deliver(ctx context.Context) {
 	for ctx.Err() == nil {
 		runCtx, cancel := context.WithTimeout(ctx, r.cfg.Timeout)
-		sent, wait, err := r.flows.DeliverDue(runCtx)
+		tried, wait, err := r.flows.DeliverDue(runCtx)
 		cancel()
 		switch {
 		case err != nil && ctx.Err() == nil:
 			r.log.ErrorContext(ctx, "outbox delivery", "err", err)
 			wait = r.cfg.Poll
-		case sent > 0 && wait == 0:
+		case tried > 0 && wait == 0:
 			continue // more may be due right away
 		case wait == 0 || wait > r.cfg.Poll:
 			wait = r.cfg.Poll

@@ -1,0 +1,95 @@
+package bot_test
+
+import (
+	"context"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/faultline/faultline"
+	"github.com/faultline/faultline/bot/slackfake"
+	"github.com/faultline/faultline/storage"
+	"github.com/faultline/faultline/storage/storagetest"
+)
+
+// Slack answers 429 with Retry-After, then 500, then accepts: every
+// message still arrives, once, and a ticket's messages in order.
+func TestOutboxRetriesKeepOrderAndSendOnce(t *testing.T) {
+	storagetest.Run(t, func(t *testing.T, db *storage.DB) {
+		h := setupWith(t, db, false)
+		p := &procedure{t: t, h: h, fault: faultline.Fault{Number: 1}}
+		h.slack.Script("chat.postMessage",
+			slackfake.Scripted{Status: http.StatusTooManyRequests, RetryAfter: "1"},
+			slackfake.Scripted{Status: http.StatusInternalServerError},
+			slackfake.Scripted{Status: http.StatusOK, Error: "fatal_error"})
+		h.bot.Command(t, "U0REPORTER", "C0GENERAL", "/fault", "office-a down")
+		h.work.Wait()
+		ctx := context.Background()
+		for i := 0; i < 20; i++ {
+			if err := h.svc.Flush(ctx); err != nil {
+				t.Fatal(err)
+			}
+			h.advance(3 * time.Second)
+		}
+		p.fault = p.state()
+		p.press("U0TECH", "fault_take")
+		p.press("U0ADMIN", "fault_request_restart")
+
+		var sent []string
+		for _, c := range h.slack.Calls("chat.postMessage") {
+			sent = append(sent, firstLine(c.Params["text"]))
+		}
+		want := []string{"*F-1* · network fault · office-a", "*Path check of office-a* · hops: 5 · 0.00 s",
+			"<@U0TECH> took F-1.", "🔁 <@U0ADMIN> asks to restart the access device. <@U0ADMIN> <@U0ADMIN2>, please confirm (经公司网管确认重启接入设备)."}
+		if len(sent) < len(want) {
+			t.Fatalf("sent %q", sent)
+		}
+		for i, w := range want {
+			if sent[i] != w {
+				t.Fatalf("message %d = %q, want %q (all: %q)", i, sent[i], w, sent)
+			}
+		}
+		seen := map[string]int{}
+		for _, s := range sent {
+			seen[s]++
+			if seen[s] > 1 {
+				t.Fatalf("%q sent twice", s)
+			}
+		}
+		refused := h.slack.Calls("chat.postMessage (refused)")
+		if len(refused) != 3 {
+			t.Fatalf("%d refused attempts, want 3", len(refused))
+		}
+		if f := p.state(); f.MessageTS == "" {
+			t.Fatal("the ticket never got its message")
+		}
+		if pending, failed, _ := db.OutboxDepth(ctx); pending != 0 || failed != 0 {
+			t.Fatalf("outbox: %d pending, %d failed", pending, failed)
+		}
+	})
+}
+
+// A message Slack refuses for good (the channel is gone) is kept with the
+// reason, and the messages behind it in the thread, which cannot be
+// posted without it, are given up too instead of blocking for ever.
+func TestOutboxGivesUpOnPermanentErrors(t *testing.T) {
+	storagetest.Run(t, func(t *testing.T, db *storage.DB) {
+		h := setupWith(t, db, false)
+		h.slack.Script("chat.postMessage", slackfake.Scripted{Error: "channel_not_found"})
+		h.bot.Command(t, "U0REPORTER", "C0GENERAL", "/fault", "office-a down")
+		h.work.Wait()
+		if err := h.svc.Flush(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		pending, failed, err := db.OutboxDepth(context.Background())
+		if err != nil || pending != 0 || failed != 3 { // the head, the check, the head's update
+			t.Fatalf("outbox: %d pending, %d failed (%v)", pending, failed, err)
+		}
+	})
+}
+
+func firstLine(s string) string {
+	line, _, _ := strings.Cut(s, "\n")
+	return line
+}
