@@ -20,10 +20,10 @@ import (
 // what the outbox holds after each step so every step's messages can be
 // read in order.
 type procedure struct {
-	t    *testing.T
-	h    *harness
+	t     *testing.T
+	h     *harness
 	fault faultline.Fault
-	seen int // calls already read
+	seen  int // calls already read
 }
 
 func (p *procedure) settle() []slackfake.Call {
