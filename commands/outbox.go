@@ -89,7 +89,9 @@ func (s *Service) deliver(ctx context.Context, o Outgoing, now time.Time) (bool,
 	channel, ts, sendErr := s.send(ctx, o)
 	ch := pacingChannel(o)
 	if sendErr == nil {
-		s.pacer.hold(ch, now.Add(s.settings.Pace))
+		// The pace counts from when Slack took the message, not from when
+		// this round began, or the next one arrives a little early.
+		s.pacer.hold(ch, s.now().Add(s.settings.Pace))
 		s.rec.Delivered(true)
 		return true, s.store.OutgoingSent(ctx, o, channel, ts, s.now())
 	}

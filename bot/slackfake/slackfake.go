@@ -45,6 +45,42 @@ type Slack struct {
 	notify   chan struct{}
 	response int
 	socket   *Socket
+	perChan  time.Duration        // rate limit of chat.postMessage per channel; 0: none
+	lastPost map[string]time.Time // channel → last accepted post
+	limited  int                  // 429s answered because of perChan
+}
+
+// RateLimit makes chat.postMessage accept at most one message per channel
+// per interval, answering 429 with Retry-After otherwise, as Slack does at
+// about one a second.
+func (s *Slack) RateLimit(interval time.Duration) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.perChan, s.lastPost = interval, map[string]time.Time{}
+}
+
+// Limited is how many posts the rate limit refused.
+func (s *Slack) Limited() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.limited
+}
+
+// overLimit records a post to channel and reports whether it comes too
+// soon after the last accepted one.
+func (s *Slack) overLimit(channel string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.perChan == 0 {
+		return false
+	}
+	now := time.Now()
+	if last, ok := s.lastPost[channel]; ok && now.Sub(last) < s.perChan {
+		s.limited++
+		return true
+	}
+	s.lastPost[channel] = now
+	return false
 }
 
 // New starts a fake that accepts token, stopped when the test ends.
@@ -118,6 +154,10 @@ func (s *Slack) serve(w http.ResponseWriter, r *http.Request) {
 	}
 	if sc, ok := s.next(method); ok {
 		s.answerScripted(w, method, params, body, sc)
+		return
+	}
+	if method == "chat.postMessage" && s.overLimit(params["channel"]) {
+		s.answerScripted(w, method, params, body, Scripted{Status: http.StatusTooManyRequests, RetryAfter: "1"})
 		return
 	}
 	s.answer(w, method, params, body)

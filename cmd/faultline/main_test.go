@@ -60,12 +60,12 @@ func icmpAllowed(t *testing.T) {
 // serve runs the real program — config file, database, prober, HTTP
 // transport — against the fake Slack, and returns the address it listens
 // on, read from its own log line.
-func serve(t *testing.T, dialect string, fake *slackfake.Slack) (addr string, stop func() error) {
+func serve(t *testing.T, databaseURL, config string, fake *slackfake.Slack) (addr string, stop func() error) {
 	ctx, cancel := context.WithCancel(context.Background())
 	logs, logw := io.Pipe()
 	env := envOf(map[string]string{
 		"SLACK_BOT_TOKEN": fake.Token, "SLACK_SIGNING_SECRET": "s3cret", "SLACK_API_URL": fake.APIURL(),
-		"DATABASE_URL": storagetest.URL(t, dialect), "FAULTLINE_CONFIG": writeConfig(t, testConfig),
+		"DATABASE_URL": databaseURL, "FAULTLINE_CONFIG": writeConfig(t, config),
 		"LISTEN_ADDR": "127.0.0.1:0",
 	})
 	done := make(chan error, 1)
@@ -99,7 +99,7 @@ func TestServeEndToEnd(t *testing.T) {
 	for _, dialect := range storagetest.Dialects(t) {
 		t.Run(dialect, func(t *testing.T) {
 			fake := slackfake.New(t, "xoxb-e2e")
-			addr, stop := serve(t, dialect, fake)
+			addr, stop := serve(t, storagetest.URL(t, dialect), testConfig, fake)
 			client := slackfake.Bot{URL: "http://" + addr, Secret: "s3cret", Slack: fake}
 
 			resp := client.Command(t, "U0REPORTER", "C0GENERAL", "/fault", "lab cannot reach the ERP")
@@ -214,5 +214,51 @@ func TestMigrateAndUsage(t *testing.T) {
 	var ue usageError
 	if !errors.As(err, &ue) || exitCode(err) != 2 {
 		t.Fatalf("unknown command: %v", err)
+	}
+}
+
+// Two serve processes on one database, deadlines of seconds: a ticket
+// nobody takes climbs the chain one level per fault_ack, and each level's
+// people hear about it once, not once per process.
+func TestTwoServesEscalateOnce(t *testing.T) {
+	icmpAllowed(t)
+	config := testConfig + `roles:
+  maintainer: [U0TECH]
+  it_supervisor: [U0SUPER]
+  dept_head: [U0HEAD]
+deadlines:
+  fault_ack: 2s
+escalation:
+  fault: [maintainer, it_supervisor, dept_head]
+`
+	config = strings.Replace(config, "roles:\n  maintainer: [U0TECH]\n", "", 1)
+	for _, dialect := range storagetest.Dialects(t) {
+		t.Run(dialect, func(t *testing.T) {
+			t.Parallel()
+			fake := slackfake.New(t, "xoxb-e2e")
+			url := storagetest.URL(t, dialect)
+			addrA, stopA := serve(t, url, config, fake)
+			_, stopB := serve(t, url, config, fake)
+			client := slackfake.Bot{URL: "http://" + addrA, Secret: "s3cret", Slack: fake}
+			if resp := client.Command(t, "U0REPORTER", "C0GENERAL", "/fault", "lab down"); resp.StatusCode != 200 {
+				t.Fatalf("status %d", resp.StatusCode)
+			}
+			dms := func(c []slackfake.Call) []string {
+				var to []string
+				for _, call := range c {
+					if call.Method == "chat.postMessage" && strings.HasPrefix(call.Params["channel"], "D0") {
+						to = append(to, call.Params["channel"])
+					}
+				}
+				return to
+			}
+			fake.WaitFor(t, "both escalations", func(c []slackfake.Call) bool { return len(dms(c)) >= 2 })
+			if err := errors.Join(stopA(), stopB()); err != nil {
+				t.Fatal(err)
+			}
+			if got := strings.Join(dms(fake.Calls()), " "); got != "D0U0SUPER D0U0HEAD" {
+				t.Fatalf("escalation DMs: %s; want one to the supervisor, then one to the department head", got)
+			}
+		})
 	}
 }
