@@ -93,7 +93,7 @@ func (c *Console) Run(ctx context.Context) error {
 }
 
 const consoleHelp = "Console: type /fault … as in Slack · a number presses that button · other text is a reply in the current thread\n" +
-	"  :as U123 act as another user · :thread N reply in message N's thread · :help · :quit"
+	"  :as U123 act as another user · :thread N reply in message N's thread · in a form, :cancel closes it · :help · :quit"
 
 func (c *Console) readLine(prompt string) (string, bool) {
 	c.printf("%s", prompt)

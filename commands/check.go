@@ -144,13 +144,15 @@ func (s *Service) pingCommand(req Request, rest string) Response {
 }
 
 // Check checks the path of a site (by name or alias) or a single host and
-// returns the result as a message; false when word names neither.
-func (s *Service) Check(ctx context.Context, word string) (Message, bool) {
+// returns the result as a message with its verdict; false when word names
+// neither.
+func (s *Service) Check(ctx context.Context, word string) (Message, faultline.VerdictKind, bool) {
 	t, ok := s.resolve(word)
 	if !ok {
-		return Message{}, false
+		return Message{}, "", false
 	}
-	return s.checkMessage(s.check(ctx, t), 0), true
+	c := s.check(ctx, t)
+	return s.checkMessage(c, 0), c.Verdict.Kind, true
 }
 
 // checkMessage shows a path check: one line per hop with its loss and

@@ -24,6 +24,8 @@ func TestBadFiles(t *testing.T) {
 	tests := []struct{ file, want string }{
 		{"bad-unknown-key.yaml",
 			`testdata/bad-unknown-key.yaml:8: sites[0].path[1]: unknown key "hots" in a hop; known keys: name, host, kind, device, line`},
+		{"bad-no-faults-channel.yaml",
+			`testdata/bad-no-faults-channel.yaml:2: channels.faults: the faults channel is required: tickets are posted there; give its ID (like C0123ABCD) under channels: faults:`},
 		{"bad-kind.yaml",
 			`testdata/bad-kind.yaml:6: sites[0].path[0].kind: "swtich" is not a hop kind; use device, line or hq`},
 		{"bad-dangling-device.yaml",
@@ -105,13 +107,13 @@ func TestParseProblems(t *testing.T) {
 	t.Parallel()
 	const site = "sites:\n  - name: a\n    path:\n      - {name: gw, host: 127.0.0.1, kind: device}\n"
 	tests := []struct{ name, yaml, want string }{
-		{"duplicate key", site + "language: zh\nlanguage: en\n",
+		{"duplicate key", site + "language: zh\nlanguage: en\nchannels: {faults: C0FAULTS}\n",
 			"faultline.yaml:6: language: this key is given twice (first on line 5); keep one of them"},
-		{"list for a value", site + "timezone: [UTC]\n",
+		{"list for a value", site + "timezone: [UTC]\nchannels: {faults: C0FAULTS}\n",
 			"faultline.yaml:5: timezone: expected a single value, not a list"},
-		{"number for a duration", site + "deadlines: {fault_ack: 15}\n",
+		{"number for a duration", site + "deadlines: {fault_ack: 15}\nchannels: {faults: C0FAULTS}\n",
 			`faultline.yaml:5: deadlines.fault_ack: "15" is not a duration; write it like 15m, 90s or 4h`},
-		{"explicit zero", site + "probe: {count: 0, wait: 0s}\n",
+		{"explicit zero", site + "probe: {count: 0, wait: 0s}\nchannels: {faults: C0FAULTS}\n",
 			"faultline.yaml:5: probe.count: must be between 1 and 20\nfaultline.yaml:5: probe.wait: must be longer than zero"},
 		{"unclosed list", "sites: [\n", "faultline.yaml:1: this is not valid YAML (did not find expected node content); check the indentation, colons and quotes"},
 		{"only a null", "~\n", "faultline.yaml:1: the file is empty; it needs at least a sites: section"},

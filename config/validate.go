@@ -43,6 +43,9 @@ func checkGeneral(c *Config, col *collector) {
 	if c.Language != "" && c.Language != "zh" && c.Language != "en" {
 		col.add("language", "%q is not a supported language; use zh or en", c.Language)
 	}
+	if c.Channels.Faults == "" {
+		col.add("channels.faults", "the faults channel is required: tickets are posted there; give its ID (like C0123ABCD) under channels: faults:")
+	}
 	checkChannel(col, "channels.faults", c.Channels.Faults)
 	checkChannel(col, "channels.incidents", c.Channels.Incidents)
 	checkChannel(col, "channels.announcements", c.Channels.Announcements)

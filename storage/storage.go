@@ -17,7 +17,6 @@ import (
 	"github.com/glebarez/sqlite"
 	"gorm.io/driver/postgres"
 	"gorm.io/gorm"
-	"gorm.io/gorm/logger"
 
 	"github.com/faultline/faultline"
 )
@@ -47,13 +46,8 @@ func Open(ctx context.Context, databaseURL string, log *slog.Logger) (*DB, error
 		// in BEGIN/COMMIT, two extra round trips. Multi-step writes use
 		// explicit transactions.
 		SkipDefaultTransaction: true,
-		Logger: logger.NewSlogLogger(log, logger.Config{
-			SlowThreshold:             500 * time.Millisecond,
-			LogLevel:                  logger.Warn,
-			IgnoreRecordNotFoundError: true,
-			ParameterizedQueries:      true,
-		}),
-		NowFunc: func() time.Time { return time.Now().UTC() },
+		Logger:                 gormLog{log: log},
+		NowFunc:                func() time.Time { return time.Now().UTC() },
 	})
 	if err != nil {
 		return nil, fmt.Errorf("open %s database: %w", dialect, err)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -22,8 +23,8 @@ const defaultConsoleUser = "U0EMPLOYEE"
 func (e environment) console(ctx context.Context, args []string) error {
 	fs := newFlags("console", e)
 	as := fs.String("as", defaultConsoleUser, "the Slack user ID you type as")
-	if err := fs.Parse(args); err != nil {
-		return usageError{err.Error()}
+	if help, err := parseFlags(fs, args); help || err != nil {
+		return err
 	}
 	cfg, err := e.loadConfig(true)
 	if err != nil {
@@ -57,10 +58,11 @@ func (e environment) console(ctx context.Context, args []string) error {
 }
 
 func (e environment) consoleBanner(cfg *config.Config, dialect, user string) {
-	where := "the embedded SQLite database"
-	if dialect == "postgres" {
+	where := "the embedded SQLite file " + strings.TrimPrefix(cfg.Env.DatabaseURL, "sqlite:")
+	switch {
+	case dialect == "postgres":
 		where = "PostgreSQL (DATABASE_URL)"
-	} else if cfg.Env.DatabaseURL == "" {
+	case cfg.Env.DatabaseURL == "":
 		where = "the embedded SQLite file faultline.db"
 	}
 	source := cfg.Path

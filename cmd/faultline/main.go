@@ -5,11 +5,14 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
 	"os/signal"
 	"syscall"
+
+	"github.com/faultline/faultline/config"
 )
 
 func main() {
@@ -17,7 +20,12 @@ func main() {
 	err := run(ctx, os.Args[1:], os.Getenv, os.Stdin, os.Stdout, os.Stderr)
 	stop()
 	if err != nil {
-		fmt.Fprintln(os.Stderr, "faultline:", err)
+		var problems *config.Problems
+		if errors.As(err, &problems) {
+			fmt.Fprintln(os.Stderr, err) // one "file:line: path: message" per line, as editors read them
+		} else {
+			fmt.Fprintln(os.Stderr, "faultline:", err)
+		}
 		os.Exit(exitCode(err))
 	}
 }

@@ -262,3 +262,39 @@ escalation:
 		})
 	}
 }
+
+// ping fails when a path cannot be fully checked, so scripts can rely on
+// its exit status; a name that does not resolve is such a case.
+func TestPingFailsWhenAHopIsNotHealthy(t *testing.T) {
+	icmpAllowed(t)
+	var out bytes.Buffer
+	env := envOf(map[string]string{"FAULTLINE_CONFIG": writeConfig(t, testConfig)})
+	err := run(context.Background(), []string{"ping", "127.0.0.1", "no-such-host.invalid"}, env, nil, &out, io.Discard)
+	if err == nil || !strings.Contains(err.Error(), "could not be checked on: no-such-host.invalid") || exitCode(err) != 1 {
+		t.Fatalf("err = %v", err)
+	}
+	if !strings.Contains(out.String(), "cannot resolve") {
+		t.Fatalf("output: %s", out.String())
+	}
+}
+
+func TestCommandLineMistakes(t *testing.T) {
+	ctx := context.Background()
+	err := run(ctx, []string{"console", "extra"}, envOf(nil), strings.NewReader(""), io.Discard, io.Discard)
+	if exitCode(err) != 2 || !strings.Contains(err.Error(), "console takes no arguments") {
+		t.Fatalf("console extra: %v", err)
+	}
+	var help bytes.Buffer
+	if err := run(ctx, []string{"serve", "-h"}, envOf(nil), nil, io.Discard, &help); err != nil || !strings.Contains(help.String(), "Usage of serve") {
+		t.Fatalf("serve -h: %v, %q", err, help.String())
+	}
+	err = run(ctx, []string{"check-config", filepath.Join(t.TempDir(), "faultline.yaml")}, envOf(nil), nil, io.Discard, io.Discard)
+	if err == nil || !strings.Contains(err.Error(), "copy faultline.example.yaml there") {
+		t.Fatalf("check-config on a missing file: %v", err)
+	}
+	env := envOf(map[string]string{"FAULTLINE_CONFIG": writeConfig(t, testConfig), "SLACK_BOT_TOKEN": "xoxp-user", "SLACK_SIGNING_SECRET": "x"})
+	err = run(ctx, []string{"serve"}, env, nil, io.Discard, io.Discard)
+	if err == nil || !strings.Contains(err.Error(), "not a bot token") {
+		t.Fatalf("serve with a user token: %v", err)
+	}
+}

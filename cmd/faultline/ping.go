@@ -2,16 +2,21 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/faultline/faultline"
 	"github.com/faultline/faultline/bot"
 	"github.com/faultline/faultline/commands"
+	"github.com/faultline/faultline/config"
 )
 
 // ping checks sites' paths or hosts from this machine and prints the same
-// table the bot posts in a ticket's thread.
+// table the bot posts in a ticket's thread. It fails (exit status 1) when a
+// path has a failing hop or could not be checked, so scripts can use it.
 func (e environment) ping(ctx context.Context, args []string) error {
 	if len(args) == 0 {
 		return usageError{"ping needs at least one host or site"}
@@ -20,22 +25,32 @@ func (e environment) ping(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
+	if cfg.Path == config.DemoPath {
+		fmt.Fprintln(e.stderr, "(no faultline.yaml here: sites come from the built-in demo config)")
+	}
 	log := quietLogger(e)
 	pinger := prober(cfg, log, prometheus.NewRegistry())
 	defer pinger.Close()
 	svc := commands.New(commands.Deps{Pinger: pinger, Settings: settings(cfg, 0), Log: log})
-	var unknown []string
+	var unknown, unhealthy []string
 	for _, word := range args {
-		m, ok := svc.Check(ctx, word)
-		if !ok {
+		m, verdict, ok := svc.Check(ctx, word)
+		switch {
+		case !ok:
 			unknown = append(unknown, word)
 			continue
+		case verdict != faultline.VerdictHealthy:
+			unhealthy = append(unhealthy, word)
 		}
 		fmt.Fprintln(e.stdout, bot.PlainText(m.Text))
 		fmt.Fprintln(e.stdout)
 	}
+	var problems []error
 	if len(unknown) > 0 {
-		return fmt.Errorf("%q: not a configured site, an IP address or a host name", unknown)
+		problems = append(problems, fmt.Errorf("not a configured site, an IP address or a host name: %s", strings.Join(unknown, ", ")))
 	}
-	return nil
+	if len(unhealthy) > 0 {
+		problems = append(problems, fmt.Errorf("a hop fails or could not be checked on: %s", strings.Join(unhealthy, ", ")))
+	}
+	return errors.Join(problems...)
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"strings"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -20,8 +21,8 @@ import (
 // taking requests and drain their background work, then the prober's
 // sockets close, then the database.
 func (e environment) serve(ctx context.Context, args []string) error {
-	if err := newFlags("serve", e).Parse(args); err != nil {
-		return usageError{err.Error()}
+	if help, err := parseFlags(newFlags("serve", e), args); help || err != nil {
+		return err
 	}
 	cfg, err := e.loadConfig(false)
 	if err != nil {
@@ -77,8 +78,14 @@ func (e environment) serve(ctx context.Context, args []string) error {
 // always, and the signing secret unless Socket Mode is used.
 func requireSlack(env config.Env) error {
 	var missing []error
-	if env.BotToken == "" {
+	switch {
+	case env.BotToken == "":
 		missing = append(missing, errors.New("SLACK_BOT_TOKEN is not set: copy the Bot User OAuth Token (xoxb-…) from your Slack app's OAuth & Permissions page"))
+	case !strings.HasPrefix(env.BotToken, "xoxb-"):
+		missing = append(missing, errors.New("SLACK_BOT_TOKEN is not a bot token: it starts with xoxb- (the Bot User OAuth Token, not a user or app token)"))
+	}
+	if env.AppToken != "" && !strings.HasPrefix(env.AppToken, "xapp-") {
+		missing = append(missing, errors.New("SLACK_APP_TOKEN is not an app-level token: it starts with xapp- (Basic Information → App-Level Tokens)"))
 	}
 	if env.SigningSecret == "" && env.AppToken == "" {
 		missing = append(missing, errors.New("SLACK_SIGNING_SECRET is not set: copy the Signing Secret from your Slack app's Basic Information page (or set SLACK_APP_TOKEN for Socket Mode)"))

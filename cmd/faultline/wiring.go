@@ -77,15 +77,14 @@ func openStore(ctx context.Context, cfg *config.Config, log *slog.Logger) (*stor
 }
 
 func (e environment) migrate(ctx context.Context, args []string) error {
-	if len(args) > 0 {
-		return usageError{"migrate takes no arguments"}
+	if help, err := parseFlags(newFlags("migrate", e), args); help || err != nil {
+		return err
 	}
 	env, err := config.ReadEnv(e.getenv)
 	if err != nil {
 		return err
 	}
-	log := slog.New(slog.NewTextHandler(e.stderr, nil))
-	db, err := storage.Open(ctx, env.DatabaseURL, log)
+	db, err := storage.Open(ctx, env.DatabaseURL, quietLogger(e))
 	if err != nil {
 		return err
 	}
@@ -110,11 +109,28 @@ func (e environment) checkConfig(args []string) error {
 		path = args[0]
 	}
 	cfg, err := config.Load(path, e.getenv)
+	if errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("no config file at %s: copy faultline.example.yaml there and edit it", path)
+	}
 	if err != nil {
 		return err
 	}
 	fmt.Fprintf(e.stdout, "%s: %s\n", path, cfg.Summary())
 	return nil
+}
+
+// parseFlags parses a subcommand's flags; -h prints its usage and is not
+// an error, and arguments after the flags are refused.
+func parseFlags(fs *flag.FlagSet, args []string) (help bool, err error) {
+	if err := fs.Parse(args); errors.Is(err, flag.ErrHelp) {
+		return true, nil
+	} else if err != nil {
+		return false, usageError{err.Error()}
+	}
+	if fs.NArg() > 0 {
+		return false, usageError{fmt.Sprintf("%s takes no arguments, got %q", fs.Name(), fs.Args())}
+	}
+	return false, nil
 }
 
 func newFlags(name string, e environment) *flag.FlagSet {
