@@ -156,6 +156,9 @@ func TestEscalationStopsWhenTaken(t *testing.T) {
 			t.Fatalf("device fault open past its limit: %v", got)
 		}
 		mustSay(t, calls, "chat.postMessage", "the device fault of F-1 is still not fixed")
+		if m := scrape(t, h.bot.URL); !strings.Contains(m, `faultline_fault_escalations_total{level="1",role="it_supervisor"} 1`) {
+			t.Errorf("escalation not counted:\n%s", grepLines(m, "escalations"))
+		}
 		timers, _ := db.Timers(context.Background(), p.fault.ID)
 		kinds := []string{}
 		for _, tm := range timers {
@@ -165,4 +168,14 @@ func TestEscalationStopsWhenTaken(t *testing.T) {
 			t.Fatalf("clocks running: %v", kinds)
 		}
 	})
+}
+
+func grepLines(text, word string) string {
+	var out []string
+	for _, l := range strings.Split(text, "\n") {
+		if strings.Contains(l, word) {
+			out = append(out, l)
+		}
+	}
+	return strings.Join(out, "\n")
 }

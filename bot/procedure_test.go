@@ -221,7 +221,27 @@ func TestProcedureEndToEnd(t *testing.T) {
 			"state", "state", "state", "check", // vendor, HQ, fixed
 			"state", "state", "check", "state", "state") // still broken, fixed, works, closed
 		assertWellFormed(t, h.slack.Calls())
+
+		metrics := scrape(t, h.bot.URL)
+		for _, want := range []string{
+			"faultline_fault_time_to_take_seconds_count 1", "faultline_fault_time_to_close_seconds_count 1",
+			`faultline_faults{state="closed"} 1`, `faultline_faults{state="open"} 0`,
+			"faultline_outbox_pending 0", "faultline_outbox_failed 0",
+		} {
+			if !strings.Contains(metrics, want) {
+				t.Errorf("metrics lack %s", want)
+			}
+		}
 	})
+}
+
+func scrape(t *testing.T, base string) string {
+	t.Helper()
+	resp, err := http.Get(base + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return body(t, resp)
 }
 
 // Two technicians press Take at the same moment: one takes it, the other

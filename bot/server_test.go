@@ -84,6 +84,7 @@ func setup(t testing.TB, db *storage.DB) *harness { return setupWith(t, db, true
 // and its clock (advance) so that every step is deterministic.
 func setupWith(t testing.TB, db *storage.DB, withJobs bool) *harness {
 	h := &harness{slack: slackfake.New(t, token), db: db, pinger: &probetest.Script{}, reg: prometheus.NewRegistry(), clock: time.Now()}
+	h.reg.MustRegister(bot.Gauges{Store: db, Log: storagetest.Logger()})
 	log := storagetest.Logger()
 	api := bot.NewWebAPI(token, h.slack.APIURL())
 	svc := commands.New(commands.Deps{
