@@ -1,0 +1,87 @@
+package bot
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/faultline/faultline/commands"
+)
+
+// fill asks for a modal's inputs one by one and submits them. A problem
+// is shown and only the inputs concerned are asked again, as a Slack modal
+// stays open with the rest filled in; a line starting with ":" (:cancel,
+// :quit), or the end of input, closes it without submitting.
+func (c *Console) fill(ctx context.Context, md commands.Modal) commands.Response {
+	c.printf("── form: %s (:cancel closes it) ──\n", md.Title)
+	if md.Intro != "" {
+		c.printf("%s\n", indent(c.plain(md.Intro)))
+	}
+	values := map[string]string{}
+	ask := md.Inputs
+	for {
+		for _, in := range ask {
+			v, ok := c.askInput(in)
+			if !ok {
+				c.printf("Form closed; nothing was sent.\n")
+				return commands.Response{}
+			}
+			values[in.ID] = v
+		}
+		resp := c.Handler.Submit(ctx, commands.Submission{CallbackID: md.CallbackID, User: c.user, Values: values, Metadata: formMetadata(md)})
+		if len(resp.Errors) == 0 {
+			return resp
+		}
+		ask = nil
+		for _, in := range md.Inputs {
+			if problem, bad := resp.Errors[in.ID]; bad {
+				c.printf("! %s: %s\n", in.Label, PlainText(problem))
+				ask = append(ask, in)
+			}
+		}
+	}
+}
+
+// formMetadata is what Slack would give back with the submission: the
+// report form remembers the channel it was opened from, the others their
+// ticket.
+func formMetadata(md commands.Modal) string {
+	if md.Metadata == "" || md.CallbackID == commands.CallbackReport {
+		return consoleChannel
+	}
+	return md.Metadata
+}
+
+// askInput reads one input; a picker takes a number from its list (or
+// nothing, when optional) and asks again otherwise.
+func (c *Console) askInput(in commands.Input) (string, bool) {
+	label := in.Label
+	if in.Hint != "" {
+		label += " (" + in.Hint + ")"
+	}
+	if len(in.Options) > 0 {
+		names := make([]string, len(in.Options))
+		for i, o := range in.Options {
+			names[i] = fmt.Sprintf("%d) %s", i+1, o.Label)
+		}
+		label += ": " + strings.Join(names, "  ")
+	}
+	if in.Optional {
+		label += " [Enter to skip]"
+	}
+	for {
+		c.printf("%s\n", label)
+		v, ok := c.readLine("  > ")
+		if !ok || strings.HasPrefix(v, ":") {
+			return "", false
+		}
+		if len(in.Options) == 0 || (v == "" && in.Optional) {
+			return v, true
+		}
+		if i, err := strconv.Atoi(v); err == nil && i >= 1 && i <= len(in.Options) {
+			return in.Options[i-1].Value, true
+		}
+		c.printf("! Type a number from 1 to %d.\n", len(in.Options))
+	}
+}

@@ -1,0 +1,165 @@
+package bot
+
+import (
+	"context"
+	"fmt"
+	"regexp"
+	"strings"
+
+	"github.com/faultline/faultline"
+	"github.com/faultline/faultline/commands"
+)
+
+// Post implements commands.Poster: the message is printed, and a new
+// ticket's message becomes the thread replies go to.
+func (c *Console) Post(_ context.Context, m commands.Message) (string, error) {
+	c.mu.Lock()
+	c.seq++
+	ts := c.ts()
+	n := 0
+	if !m.Ephemeral {
+		c.messages = append(c.messages, shown{channel: m.Channel, ts: ts, thread: m.ThreadTS})
+		n = len(c.messages)
+		if m.ThreadTS == "" && !strings.HasPrefix(m.Channel, dmPrefix) {
+			c.thread = shown{channel: m.Channel, ts: ts}
+		}
+	}
+	c.mu.Unlock()
+	c.show(m, ts, c.heading(m, n, "posted"))
+	return ts, nil
+}
+
+// dmPrefix marks the console's direct-message channels.
+const dmPrefix = "DM:"
+
+// OpenDM implements commands.Poster.
+func (c *Console) OpenDM(_ context.Context, user string) (string, error) {
+	return dmPrefix + user, nil
+}
+
+// Update implements commands.Poster.
+func (c *Console) Update(_ context.Context, channel, ts string, m commands.Message) error {
+	m.Channel = channel
+	c.show(m, ts, c.heading(m, c.number(ts), "updated"))
+	return nil
+}
+
+// Respond implements commands.Responder.
+func (c *Console) Respond(_ context.Context, m commands.Message) error {
+	c.show(m, "", "")
+	return nil
+}
+
+func (c *Console) ts() string {
+	return fmt.Sprintf("%d.%06d", c.Now().Unix(), c.seq)
+}
+
+func (c *Console) number(ts string) int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.indexOf(ts)
+}
+
+func (c *Console) indexOf(ts string) int {
+	for i, m := range c.messages {
+		if m.ts == ts {
+			return i + 1
+		}
+	}
+	return 0
+}
+
+func (c *Console) heading(m commands.Message, n int, verb string) string {
+	if m.Ephemeral {
+		return ""
+	}
+	where := c.channelName(m.Channel)
+	if m.ThreadTS != "" {
+		where += fmt.Sprintf(" · thread of message %d", c.number(m.ThreadTS))
+	}
+	return fmt.Sprintf("── %s · Faultline %s message %d ──", where, verb, n)
+}
+
+func (c *Console) channelName(id string) string {
+	if user, ok := strings.CutPrefix(id, dmPrefix); ok {
+		return "direct message to @" + user
+	}
+	if name, ok := c.Channels[id]; ok {
+		return "#" + name
+	}
+	return "#" + id
+}
+
+// plain is PlainText with configured channels shown by name.
+func (c *Console) plain(s string) string {
+	for id, name := range c.Channels {
+		s = strings.ReplaceAll(s, "<#"+id+">", "#"+name)
+	}
+	return PlainText(s)
+}
+
+// show prints a message as text and numbers its buttons.
+func (c *Console) show(m commands.Message, ts, heading string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if heading == "" {
+		heading = "── only you can see this ──"
+	}
+	var b strings.Builder
+	b.WriteString(heading + "\n")
+	if m.Text != "" {
+		b.WriteString(indent(c.plain(m.Text)) + "\n")
+	}
+	if len(m.Fields) > 0 {
+		parts := make([]string, len(m.Fields))
+		for i, f := range m.Fields {
+			parts[i] = c.plain(f.Label) + ": " + c.plain(f.Value)
+		}
+		b.WriteString(indent(strings.Join(parts, " · ")) + "\n")
+	}
+	if m.Context != "" {
+		b.WriteString(indent("("+c.plain(m.Context)+")") + "\n")
+	}
+	for _, btn := range m.Buttons {
+		c.buttons = append(c.buttons, pressable{button: btn, channel: m.Channel, ts: ts, thread: m.ThreadTS})
+		fmt.Fprintf(&b, "  [%d] %s\n", len(c.buttons), btn.Label)
+	}
+	fmt.Fprint(c.out, b.String())
+}
+
+func (c *Console) printf(format string, args ...any) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	fmt.Fprintf(c.out, format, args...)
+}
+
+func indent(s string) string {
+	return "  " + strings.ReplaceAll(s, "\n", "\n  ")
+}
+
+var (
+	markup    = regexp.MustCompile(`<([@#!])([^>|]+)(?:\|([^>]*))?>|<([^>|]+)\|([^>]*)>|<([^>|]+)>`)
+	codeFence = regexp.MustCompile("(?m)^```\n?|\n?```$")
+	bold      = regexp.MustCompile(`\*([^*\n]+)\*`)
+)
+
+// PlainText turns mrkdwn into terminal text: mentions and channel links
+// become @U123 and #C123, links "label (url)", code fences and bold
+// asterisks go, and the escaped &, < and > show as themselves.
+func PlainText(s string) string {
+	s = codeFence.ReplaceAllString(s, "")
+	s = bold.ReplaceAllString(s, "$1")
+	s = markup.ReplaceAllStringFunc(s, func(m string) string {
+		p := markup.FindStringSubmatch(m)
+		switch {
+		case p[1] == "@" || p[1] == "#":
+			return p[1] + p[2]
+		case p[1] == "!":
+			return "@" + p[2]
+		case p[4] != "":
+			return p[5] + " (" + p[4] + ")"
+		}
+		return p[6]
+	})
+	return faultline.Unescape(s)
+}
