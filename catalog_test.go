@@ -92,6 +92,26 @@ func TestCatalogHasEveryUsedKey(t *testing.T) {
 			used["esc."+string(k)] = true
 		}
 	}
+	for _, st := range faultline.IncidentStates {
+		used["istate."+string(st)], used["inext."+string(st)] = true, true
+	}
+	for _, a := range faultline.IncidentActions {
+		used["istep."+string(a)], used["ibutton."+string(a)], used["idone."+string(a)] = true, true, true
+	}
+	for _, a := range []string{"report", "classify", "remedy", "edit_notice", "close", "summary"} {
+		used["istep.title."+a] = true
+	}
+	for _, sev := range faultline.Severities {
+		used["sev."+string(sev)] = true
+	}
+	for _, k := range []string{"notice.draft", "notice.posted", "notice.rejected", "md.event.created", "md.event.reply", "md.event.escalation",
+		"iclock.remind_report", "iclock.remind_summary", "iclock.overdue_report", "iclock.overdue_summary",
+		"irefuse.need_report", "irefuse.need_severity", "irefuse.no_draft", "irefuse.need_notice_text", "irefuse.need_cause",
+		"irefuse.need_summary", "irefuse.external_done", "irefuse.need_remedy", "inc.field.what", "inc.field.actions",
+		"inc.field.impact", "inc.field.status", "inc.field.remedy", "inc.field.cause", "inc.field.measures",
+		"inc.field.responsibility", "inc.field.lessons"} {
+		used[k] = true
+	}
 	for _, code := range []string{"refuse.self_confirm", "refuse.need_resolution", "refuse.need_vendor_ticket", "refuse.override_too_soon"} {
 		used[code] = true
 	}

@@ -122,7 +122,7 @@ const (
 // the structured detail (a PathCheck as JSON for a check).
 type Event struct {
 	ID      int64
-	FaultID int64
+	FaultID int64 // the ticket's, or 0 for an incident's timeline
 	At      time.Time
 	Actor   string
 	Kind    EventKind
@@ -143,10 +143,11 @@ const (
 	TimerRecheck TimerKind = "recheck" // check the path again after a confirmed restart
 )
 
-// Timer is one pending clock on a ticket; a ticket has at most one of each
-// kind.
+// Timer is one pending clock on a ticket or an incident; each has at most
+// one of each kind.
 type Timer struct {
-	FaultID int64
-	Kind    TimerKind
-	DueAt   time.Time
+	FaultID    int64 // the ticket it runs on, or
+	IncidentID int64 // the incident
+	Kind       TimerKind
+	DueAt      time.Time
 }

@@ -20,6 +20,7 @@ import (
 type Console struct {
 	Handler  ConsoleHandler
 	Channels map[string]string // channel ID → name shown
+	Follow   map[string]bool   // channels whose new messages (tickets, incidents) become the thread replies go to
 	Describe func(user string) string
 	Echo     bool // repeat each input line, for transcripts of piped input
 	Now      func() time.Time

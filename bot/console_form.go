@@ -67,14 +67,26 @@ func (c *Console) askInput(in commands.Input) (string, bool) {
 		}
 		label += ": " + strings.Join(names, "  ")
 	}
-	if in.Optional {
+	switch {
+	case in.Value != "":
+		label += "\n  now: " + PlainText(in.Value) + " [Enter keeps it]"
+	case in.Optional:
 		label += " [Enter to skip]"
+	}
+	if in.Multiline {
+		label += " (several lines: end with an empty line)"
 	}
 	for {
 		c.printf("%s\n", label)
 		v, ok := c.readLine("  > ")
 		if !ok || strings.HasPrefix(v, ":") {
 			return "", false
+		}
+		if in.Multiline && v != "" {
+			v = c.moreLines(v)
+		}
+		if v == "" && in.Value != "" {
+			return in.Value, true
 		}
 		if len(in.Options) == 0 || (v == "" && in.Optional) {
 			return v, true
@@ -83,5 +95,17 @@ func (c *Console) askInput(in commands.Input) (string, bool) {
 			return in.Options[i-1].Value, true
 		}
 		c.printf("! Type a number from 1 to %d.\n", len(in.Options))
+	}
+}
+
+// moreLines reads the rest of a multi-line answer, up to an empty line.
+func (c *Console) moreLines(first string) string {
+	lines := []string{first}
+	for {
+		line, ok := c.readLine("  > ")
+		if !ok || line == "" {
+			return strings.Join(lines, "\n")
+		}
+		lines = append(lines, line)
 	}
 }

@@ -20,7 +20,7 @@ func (c *Console) Post(_ context.Context, m commands.Message) (string, error) {
 	if !m.Ephemeral {
 		c.messages = append(c.messages, shown{channel: m.Channel, ts: ts, thread: m.ThreadTS})
 		n = len(c.messages)
-		if m.ThreadTS == "" && !strings.HasPrefix(m.Channel, dmPrefix) {
+		if m.ThreadTS == "" && (c.Follow == nil || c.Follow[m.Channel]) && !strings.HasPrefix(m.Channel, dmPrefix) {
 			c.thread = shown{channel: m.Channel, ts: ts}
 		}
 	}

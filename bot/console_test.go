@@ -28,7 +28,24 @@ var consoleClock = time.Date(2026, 11, 27, 9, 30, 0, 0, time.UTC)
 // the mistakes people make. Lines starting with "::" change the world
 // (the line comes back, time passes) and never reach the console.
 func TestConsoleTranscript(t *testing.T) {
-	script, err := os.ReadFile("testdata/console-script.txt")
+	transcripts(t, "console")
+}
+
+// The security-incident procedure in the console: declared by an
+// employee, read by nobody else outside the security roles, handled,
+// reminded, reported, classified critical (the executive told, the notice
+// drafted, edited, approved and posted, the outside report's clock),
+// remediated, closed, summarised with a follow-up that its owner marks
+// done, exported; and a second incident whose report nobody files,
+// escalated to the department head and then the executive.
+func TestConsoleIncidentTranscript(t *testing.T) {
+	transcripts(t, "console-incident")
+}
+
+// transcripts runs testdata/<name>-script.txt in both languages and
+// compares the output with testdata/<name>-<lang>.txt.
+func transcripts(t *testing.T, name string) {
+	script, err := os.ReadFile("testdata/" + name + "-script.txt")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -53,7 +70,8 @@ func TestConsoleTranscript(t *testing.T) {
 			c := bot.NewConsole(&scripted{lines: strings.Split(string(script), "\n"), hooks: hooks}, &out, "U0EMPLOYEE")
 			c.Echo = true
 			c.Now = func() time.Time { return clock }
-			c.Channels = map[string]string{faults: "faults"}
+			c.Channels = map[string]string{faults: "faults", incidents: "incidents", announce: "announcements"}
+			c.Follow = map[string]bool{faults: true, incidents: true}
 			c.Describe = func(u string) string { return u }
 			c.Handler = commands.New(commands.Deps{
 				Store: storagetest.Open(t, "sqlite"), Pinger: pinger, Poster: c, Log: storagetest.Logger(),
@@ -62,7 +80,7 @@ func TestConsoleTranscript(t *testing.T) {
 			if err := c.Run(context.Background()); err != nil {
 				t.Fatal(err)
 			}
-			golden(t, "console-"+string(lang)+".txt", out.Bytes())
+			golden(t, name+"-"+string(lang)+".txt", out.Bytes())
 		})
 	}
 }

@@ -41,6 +41,7 @@ var (
 	testRoles = map[faultline.Role][]string{
 		faultline.RoleMaintainer: {"U0TECH", "U0TECH2"}, faultline.RoleSysadmin: {"U0ADMIN", "U0ADMIN2"},
 		faultline.RoleITSupervisor: {"U0SUPER"}, faultline.RoleDeptHead: {"U0HEAD"}, faultline.RoleHQNetadmin: {"U0HQ"},
+		faultline.RoleInfoManager: {"U0SEC"}, faultline.RoleExec: {"U0EXEC"},
 	}
 )
 
@@ -51,6 +52,12 @@ func testSettings(lang faultline.Lang) commands.Settings {
 		Escalation: []faultline.Role{faultline.RoleMaintainer, faultline.RoleITSupervisor, faultline.RoleDeptHead, faultline.RoleHQNetadmin},
 		Deadlines: commands.Deadlines{Ack: 15 * time.Minute, Resolve: 4 * time.Hour, Device: 2 * time.Hour, Line: 4 * time.Hour,
 			RestartRecheck: 3 * time.Minute, Confirm: 30 * time.Minute},
+		IncidentsChannel: incidents, AnnouncementsChannel: announce,
+		IncidentEscalation: []faultline.Role{faultline.RoleDeptHead, faultline.RoleExec},
+		Incident: commands.IncidentClocks{Report: time.Hour, Summary: 72 * time.Hour,
+			ReportReminders: []time.Duration{30 * time.Minute, 10 * time.Minute}, SummaryReminders: []time.Duration{24 * time.Hour, 4 * time.Hour}},
+		External: []commands.ExternalDuty{{Severity: faultline.SevCritical, Within: 2 * time.Hour,
+			Authority: "市网信办 (the city cyberspace administration)", Role: faultline.RoleInfoManager, Note: "tel. 12377"}},
 	}
 }
 
@@ -76,7 +83,7 @@ func setup(t testing.TB, db *storage.DB) *harness { return setupWith(t, db, true
 // and its clock (advance) so that every step is deterministic.
 func setupWith(t testing.TB, db *storage.DB, withJobs bool) *harness {
 	h := &harness{slack: slackfake.New(t, token), db: db, pinger: &probetest.Script{}, reg: prometheus.NewRegistry(), clock: time.Now()}
-	h.reg.MustRegister(bot.Gauges{Store: db, Log: storagetest.Logger()})
+	h.reg.MustRegister(bot.Gauges{Store: db, ReportWithin: time.Hour, Log: storagetest.Logger()})
 	log := storagetest.Logger()
 	api := bot.NewWebAPI(token, h.slack.APIURL())
 	svc := commands.New(commands.Deps{

@@ -50,6 +50,7 @@ type FlowMetrics struct {
 	closed    prometheus.Histogram
 	escalated *prometheus.CounterVec
 	delivered *prometheus.CounterVec
+	incident  *prometheus.HistogramVec
 }
 
 // ticketBuckets span a minute to three days.
@@ -71,8 +72,17 @@ func NewFlowMetrics(reg prometheus.Registerer) *FlowMetrics {
 			Name: "faultline_outbox_deliveries_total", Help: "Outbox send attempts by result (sent, failed: retried or given up).",
 		}, []string{"result"}),
 	}
-	reg.MustRegister(m.taken, m.closed, m.escalated, m.delivered)
+	m.incident = prometheus.NewHistogramVec(prometheus.HistogramOpts{
+		Name: "faultline_incident_time_to_seconds", Help: "From declaration to the first report, the first classification, and closing.",
+		Buckets: []float64{60, 300, 900, 1800, 3600, 2 * 3600, 4 * 3600, 24 * 3600, 72 * 3600},
+	}, []string{"step"})
+	reg.MustRegister(m.taken, m.closed, m.escalated, m.delivered, m.incident)
 	return m
+}
+
+// IncidentStep implements commands.Recorder.
+func (m *FlowMetrics) IncidentStep(action faultline.IncidentAction, after time.Duration) {
+	m.incident.WithLabelValues(string(action)).Observe(after.Seconds())
 }
 
 // Taken implements commands.Recorder.
@@ -102,8 +112,10 @@ type Gauges struct {
 	Store interface {
 		CountFaults(ctx context.Context) (map[faultline.FaultState]int64, error)
 		OutboxDepth(ctx context.Context) (pending, failed int64, err error)
+		IncidentGauges(ctx context.Context, now time.Time, reportWithin time.Duration) (reportsOverdue, summariesOwed int64, err error)
 	}
-	Log *slog.Logger
+	ReportWithin time.Duration // incident_report
+	Log          *slog.Logger
 }
 
 var (
@@ -111,6 +123,8 @@ var (
 	outboxDesc  = prometheus.NewDesc("faultline_outbox_pending", "Messages waiting in the outbox.", nil, nil)
 	failedDesc  = prometheus.NewDesc("faultline_outbox_failed", "Messages Slack refused for good, kept with the reason.", nil, nil)
 	scrapeError = prometheus.NewDesc("faultline_gauges_error", "1 when the database could not be read for these gauges.", nil, nil)
+	overdueDesc = prometheus.NewDesc("faultline_incident_reports_overdue", "Incidents whose report is past incident_report and not filed.", nil, nil)
+	owedDesc    = prometheus.NewDesc("faultline_incident_summaries_outstanding", "Closed incidents whose summary report is not filed.", nil, nil)
 )
 
 // Describe implements prometheus.Collector.
@@ -119,6 +133,8 @@ func (g Gauges) Describe(ch chan<- *prometheus.Desc) {
 	ch <- outboxDesc
 	ch <- failedDesc
 	ch <- scrapeError
+	ch <- overdueDesc
+	ch <- owedDesc
 }
 
 // Collect implements prometheus.Collector.
@@ -127,7 +143,8 @@ func (g Gauges) Collect(ch chan<- prometheus.Metric) {
 	defer cancel()
 	counts, err1 := g.Store.CountFaults(ctx)
 	pending, failed, err2 := g.Store.OutboxDepth(ctx)
-	if err := errors.Join(err1, err2); err != nil {
+	overdue, owed, err3 := g.Store.IncidentGauges(ctx, time.Now(), g.ReportWithin)
+	if err := errors.Join(err1, err2, err3); err != nil {
 		g.Log.WarnContext(ctx, "metrics gauges", "err", err)
 		ch <- prometheus.MustNewConstMetric(scrapeError, prometheus.GaugeValue, 1)
 		return
@@ -138,4 +155,6 @@ func (g Gauges) Collect(ch chan<- prometheus.Metric) {
 	}
 	ch <- prometheus.MustNewConstMetric(outboxDesc, prometheus.GaugeValue, float64(pending))
 	ch <- prometheus.MustNewConstMetric(failedDesc, prometheus.GaugeValue, float64(failed))
+	ch <- prometheus.MustNewConstMetric(overdueDesc, prometheus.GaugeValue, float64(overdue))
+	ch <- prometheus.MustNewConstMetric(owedDesc, prometheus.GaugeValue, float64(owed))
 }

@@ -284,7 +284,7 @@ func assertWellFormed(t *testing.T, calls []slackfake.Call) {
 		for _, field := range []string{c.Params["text"], unjson.Replace(c.Params["blocks"])} {
 			for i := strings.Index(field, "<"); i >= 0; i = next(field, i) {
 				rest := field[i+1:]
-				if !(strings.HasPrefix(rest, "@U") || strings.HasPrefix(rest, "#C") || strings.HasPrefix(rest, "http")) {
+				if !(strings.HasPrefix(rest, "@U") || strings.HasPrefix(rest, "#C") || strings.HasPrefix(rest, "#G") || strings.HasPrefix(rest, "http")) {
 					t.Errorf("%s carries a raw '<': …%s", c.Method, field[i:min(len(field), i+40)])
 				}
 			}

@@ -18,9 +18,11 @@ import (
 )
 
 const (
-	secret = "test-signing-secret"
-	token  = "xoxb-test-token"
-	faults = "C0FAULTS"
+	secret    = "test-signing-secret"
+	token     = "xoxb-test-token"
+	faults    = "C0FAULTS"
+	incidents = "G0INCIDENTS"
+	announce  = "C0ANNOUNCE"
 )
 
 func TestFaultReportEndToEnd(t *testing.T) {

@@ -30,8 +30,26 @@ type Store interface {
 	PastResolutions(ctx context.Context, site, hop string, exclude int64, limit int) ([]faultline.Fault, error)
 	// FireDueTimers commits fire's change for each timer due at now,
 	// exactly once each, and returns the timers that fired.
-	FireDueTimers(ctx context.Context, now time.Time, limit int, fire func(faultline.Timer, faultline.Fault) Change) ([]faultline.Timer, error)
+	FireDueTimers(ctx context.Context, now time.Time, limit int, fire func(faultline.Timer, Subject) Change) ([]faultline.Timer, error)
+	Incidents
 	Outbox
+}
+
+// Incidents is the store's archive of security incidents.
+type Incidents interface {
+	// CreateIncident stores a new incident with its number, its "created"
+	// timeline entry, and out and timers, which belong to it.
+	CreateIncident(ctx context.Context, i faultline.Incident, out []Outgoing, timers []faultline.Timer) (faultline.Incident, error)
+	Incident(ctx context.Context, number int64) (faultline.Incident, error)
+	IncidentByID(ctx context.Context, id int64) (faultline.Incident, error)
+	IncidentByMessage(ctx context.Context, channel, ts string) (faultline.Incident, error)
+	// Incidents lists by state, newest first; reporter non-empty limits it
+	// to what that person reported.
+	Incidents(ctx context.Context, states []faultline.IncidentState, reporter string, limit int) ([]faultline.Incident, error)
+	IncidentsBetween(ctx context.Context, from, to time.Time) ([]faultline.Incident, error)
+	IncidentEvents(ctx context.Context, incidentID int64) ([]faultline.Event, error)
+	FollowUps(ctx context.Context, incidentID int64) ([]faultline.FollowUp, error)
+	FollowUp(ctx context.Context, id int64) (faultline.FollowUp, error)
 }
 
 // Outbox is the store's queue of messages to send.
@@ -161,6 +179,7 @@ type Input struct {
 	ID        string
 	Label     string
 	Hint      string
+	Value     string // filled in already (a draft to edit, a report to amend)
 	Optional  bool
 	Multiline bool
 	MaxLength int

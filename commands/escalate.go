@@ -14,8 +14,11 @@ import (
 func (s *Service) FireDue(ctx context.Context) error {
 	now := s.now()
 	levels := map[int64]int{}
-	fired, err := s.store.FireDueTimers(ctx, now, 100, func(t faultline.Timer, f faultline.Fault) Change {
-		c := s.fire(t, f, now)
+	fired, err := s.store.FireDueTimers(ctx, now, 100, func(t faultline.Timer, sub Subject) Change {
+		if sub.Incident != nil {
+			return s.fireIncident(t, *sub.Incident, now)
+		}
+		c := s.fire(t, *sub.Fault, now)
 		if c.Fault != nil {
 			levels[t.FaultID] = c.Fault.EscLevel
 		} else {
@@ -26,7 +29,11 @@ func (s *Service) FireDue(ctx context.Context) error {
 	if len(fired) > 0 {
 		s.nudge()
 	}
+	s.followUpReminders(ctx, fired)
 	for _, t := range fired {
+		if t.FaultID == 0 {
+			continue
+		}
 		if lvl, ok := levels[t.FaultID]; ok && t.Kind != faultline.TimerRecheck {
 			s.rec.Escalated(lvl, s.settings.Escalation[lvl])
 		}

@@ -37,9 +37,16 @@ type target struct {
 // Command handles a slash command. Unknown commands and malformed text get
 // a reply that says what to type; nothing is stored for them.
 func (s *Service) Command(ctx context.Context, req Request) Response {
-	if req.Command != "/fault" {
-		return Response{Reply: s.ephemeral(s.cat.T("command.unknown", faultline.Escape(req.Command)))}
+	switch req.Command {
+	case "/fault":
+		return s.faultCommand(ctx, req)
+	case "/incident":
+		return s.incidentCommand(ctx, req)
 	}
+	return Response{Reply: s.ephemeral(s.cat.T("command.unknown", faultline.Escape(req.Command)))}
+}
+
+func (s *Service) faultCommand(ctx context.Context, req Request) Response {
 	text := strings.TrimSpace(req.Text)
 	if text == "" {
 		return Response{Modal: s.reportModal(req.Channel)}
@@ -196,6 +203,9 @@ func (s *Service) Press(ctx context.Context, a Action) Response {
 	if action, ok := stepOfButton(a.ID); ok {
 		return s.press(ctx, a, action)
 	}
+	if strings.HasPrefix(a.ID, "incident_") {
+		return s.pressIncident(ctx, a)
+	}
 	return Response{Reply: s.ephemeral(s.cat.T("action.unknown"))}
 }
 
@@ -235,12 +245,27 @@ func (s *Service) faultLookupFailed(ctx context.Context, ref string, err error) 
 func (s *Service) ThreadReply(ctx context.Context, r ThreadReply) error {
 	f, err := s.store.FaultByMessage(ctx, r.Channel, r.ThreadTS)
 	if errors.Is(err, faultline.ErrNotFound) {
-		return nil
+		return s.incidentReply(ctx, r)
 	}
 	if err != nil {
 		return err
 	}
 	return s.commit(ctx, Change{FaultID: f.ID, Events: []faultline.Event{{
 		FaultID: f.ID, At: s.now(), Actor: r.User, Kind: faultline.EventReply, Text: r.Text,
+	}}})
+}
+
+// incidentReply records a reply in an incident's thread on its timeline
+// (the archive keeps what people said while handling it).
+func (s *Service) incidentReply(ctx context.Context, r ThreadReply) error {
+	inc, err := s.store.IncidentByMessage(ctx, r.Channel, r.ThreadTS)
+	if errors.Is(err, faultline.ErrNotFound) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	return s.commit(ctx, Change{IncidentID: inc.ID, Events: []faultline.Event{{
+		At: s.now(), Actor: r.User, Kind: faultline.EventReply, Text: r.Text,
 	}}})
 }

@@ -39,6 +39,9 @@ func (s *Service) Submit(ctx context.Context, sub Submission) Response {
 	case CallbackClose:
 		return s.submitClose(ctx, sub)
 	}
+	if strings.HasPrefix(sub.CallbackID, "incident_") {
+		return s.submitIncident(ctx, sub)
+	}
 	return Response{}
 }
 

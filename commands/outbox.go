@@ -148,7 +148,7 @@ func (s *Service) send(ctx context.Context, o Outgoing) (channel, ts string, err
 	case OutPost:
 		if o.Thread {
 			if o.HeadTS == "" {
-				return "", "", errGone{fmt.Sprintf("ticket #%d has no message to reply under", o.FaultID)}
+				return "", "", errGone{fmt.Sprintf("%s has no message to reply under", o.Key)}
 			}
 			o.Message.Channel, o.Message.ThreadTS = o.HeadChannel, o.HeadTS
 		}
@@ -160,22 +160,38 @@ func (s *Service) send(ctx context.Context, o Outgoing) (channel, ts string, err
 // sendHead posts or updates a ticket's head message, rendered from the
 // ticket as it is now.
 func (s *Service) sendHead(ctx context.Context, o Outgoing) (channel, ts string, err error) {
-	f, err := s.store.FaultByID(ctx, o.FaultID)
+	ref, m, postedIn, postedTS, err := s.head(ctx, o)
 	if err != nil {
 		return "", "", err
 	}
-	m := s.faultHead(f)
 	if o.Kind == OutHead {
-		if f.MessageTS != "" { // posted already, by an earlier attempt
-			return f.Channel, f.MessageTS, nil
+		if postedTS != "" { // posted already, by an earlier attempt
+			return postedIn, postedTS, nil
 		}
 		ts, err := s.poster.Post(ctx, m)
 		return m.Channel, ts, err
 	}
-	if f.MessageTS == "" {
-		return "", "", errGone{fmt.Sprintf("%s has no message to update", f.Ref())}
+	if postedTS == "" {
+		return "", "", errGone{fmt.Sprintf("%s has no message to update", ref)}
 	}
-	return f.Channel, f.MessageTS, s.poster.Update(ctx, f.Channel, f.MessageTS, m)
+	return postedIn, postedTS, s.poster.Update(ctx, postedIn, postedTS, m)
+}
+
+// head renders the head message of o's ticket or incident as it is now,
+// and says where it was posted, if it was.
+func (s *Service) head(ctx context.Context, o Outgoing) (ref string, m Message, channel, ts string, err error) {
+	if o.IncidentID != 0 {
+		i, err := s.store.IncidentByID(ctx, o.IncidentID)
+		if err != nil {
+			return "", m, "", "", err
+		}
+		return i.Ref(), s.incidentHead(i), i.Channel, i.MessageTS, nil
+	}
+	f, err := s.store.FaultByID(ctx, o.FaultID)
+	if err != nil {
+		return "", m, "", "", err
+	}
+	return f.Ref(), s.faultHead(f), f.Channel, f.MessageTS, nil
 }
 
 // Flush sends everything due, ignoring the pace: the console shows the

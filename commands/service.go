@@ -22,6 +22,12 @@ type Settings struct {
 	Roles         map[faultline.Role][]string // role → user IDs
 	Escalation    []faultline.Role            // the chain a fault climbs; [0] is on duty from the start
 	Deadlines     Deadlines
+
+	IncidentsChannel     string           // private: incidents are posted there and nowhere else
+	AnnouncementsChannel string           // company notices, once approved
+	IncidentEscalation   []faultline.Role // the chain an overdue report or summary climbs
+	Incident             IncidentClocks
+	External             []ExternalDuty
 	// Pace is the least time between two messages to one channel (Slack
 	// allows about one a second); 0 sends as fast as possible.
 	Pace time.Duration
@@ -40,6 +46,24 @@ type Deadlines struct {
 	Confirm        time.Duration // the reporter's time to answer before a technician may confirm
 }
 
+// IncidentClocks are the security procedure's deadlines.
+type IncidentClocks struct {
+	Report           time.Duration   // the incident report is due this long after the declaration
+	Summary          time.Duration   // the summary report is due this long after closing
+	ReportReminders  []time.Duration // remind when this much time is left before the report is due
+	SummaryReminders []time.Duration // the same, for the summary
+}
+
+// ExternalDuty is a duty to report incidents of a severity to an outside
+// authority within a time; all of it comes from the config.
+type ExternalDuty struct {
+	Severity  faultline.Severity
+	Within    time.Duration
+	Authority string
+	Role      faultline.Role
+	Note      string
+}
+
 // Recorder receives the flows' measurements; the bot exports them to
 // Prometheus. A nil Recorder records nothing.
 type Recorder interface {
@@ -47,6 +71,7 @@ type Recorder interface {
 	Closed(after time.Duration)
 	Escalated(level int, role faultline.Role)
 	Delivered(ok bool)
+	IncidentStep(action faultline.IncidentAction, after time.Duration)
 }
 
 // Service handles commands, presses, submissions, thread replies, timers
@@ -98,10 +123,11 @@ func New(d Deps) *Service {
 
 type noRecorder struct{}
 
-func (noRecorder) Taken(time.Duration)           {}
-func (noRecorder) Closed(time.Duration)          {}
-func (noRecorder) Escalated(int, faultline.Role) {}
-func (noRecorder) Delivered(bool)                {}
+func (noRecorder) Taken(time.Duration)                                  {}
+func (noRecorder) Closed(time.Duration)                                 {}
+func (noRecorder) Escalated(int, faultline.Role)                        {}
+func (noRecorder) Delivered(bool)                                       {}
+func (noRecorder) IncidentStep(faultline.IncidentAction, time.Duration) {}
 
 // Kicked signals that the outbox has new messages; the delivery loop waits
 // on it between its polls.

@@ -35,6 +35,7 @@ type Config struct {
 	Monitors      []Monitor                   `yaml:"monitors"`
 	Announcements []Announcement              `yaml:"announcements"`
 	Probe         Probe                       `yaml:"probe"`
+	External      []ExternalReport            `yaml:"external_reports"`
 
 	Env      Env            `yaml:"-"` // from the environment, never from the file
 	Location *time.Location `yaml:"-"` // Timezone, loaded
@@ -73,6 +74,11 @@ type Deadlines struct {
 	IncidentReport  time.Duration `yaml:"incident_report"`  // default 1h
 	IncidentSummary time.Duration `yaml:"incident_summary"` // default 72h
 	BackupConfirm   time.Duration `yaml:"backup_confirm"`   // default 2h
+
+	// Reminders before the incident report and the summary report are due,
+	// as time left: default [30m, 10m] and [24h, 4h].
+	IncidentReportReminders  []time.Duration `yaml:"incident_report_reminders"`
+	IncidentSummaryReminders []time.Duration `yaml:"incident_summary_reminders"`
 }
 
 // Escalation holds the ordered chains of roles an overdue item climbs, one
@@ -99,6 +105,18 @@ type Announcement struct {
 	Schedule string `yaml:"schedule"`
 	Channel  string `yaml:"channel"` // default Channels.Announcements
 	Text     string `yaml:"text"`
+}
+
+// ExternalReport is a duty to report an incident of a severity to an
+// outside authority within a time (for example a regulator's hours-level
+// deadline for significant network security incidents). Nothing about it
+// is built in: the severities, deadlines and wording come from here.
+type ExternalReport struct {
+	Severity  faultline.Severity `yaml:"severity"`  // general, major or critical
+	Within    time.Duration      `yaml:"within"`    // from the declaration
+	Authority string             `yaml:"authority"` // whom to report to, as people say it
+	Role      faultline.Role     `yaml:"role"`      // who is reminded; default info_manager
+	Note      string             `yaml:"note"`      // how to report: a phone, a form, a link
 }
 
 // Probe tunes the ICMP checks of a path.

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net/netip"
 	"os"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -101,7 +102,7 @@ testdata/bad-many.yaml:40: announcements[0].text: an announcement needs text to 
 testdata/bad-many.yaml:40: announcements[0].channel: an announcement needs a channel: give channel: here or set channels.announcements
 testdata/bad-many.yaml:42: probe.count: must be between 1 and 20
 testdata/bad-many.yaml:43: probe.concurrency: "lots" is not a whole number
-testdata/bad-many.yaml:44: unknown key "env" at the top level; known keys: timezone, language, channels, roles, sites, devices, lines, backups, deadlines, escalation, monitors, announcements, probe`
+testdata/bad-many.yaml:44: unknown key "env" at the top level; known keys: timezone, language, channels, roles, sites, devices, lines, backups, deadlines, escalation, monitors, announcements, probe, external_reports`
 
 func TestParseProblems(t *testing.T) {
 	t.Parallel()
@@ -187,8 +188,10 @@ func TestDefaults(t *testing.T) {
 		FaultAck: 15 * time.Minute, FaultResolve: 4 * time.Hour, FaultDevice: 2 * time.Hour, FaultLine: 4 * time.Hour,
 		RestartRecheck: 3 * time.Minute, FaultConfirm: 30 * time.Minute,
 		IncidentReport: time.Hour, IncidentSummary: 72 * time.Hour, BackupConfirm: 2 * time.Hour,
+		IncidentReportReminders:  []time.Duration{30 * time.Minute, 10 * time.Minute},
+		IncidentSummaryReminders: []time.Duration{24 * time.Hour, 4 * time.Hour},
 	}
-	if c.Deadlines != want {
+	if !reflect.DeepEqual(c.Deadlines, want) {
 		t.Errorf("Deadlines = %+v, want %+v", c.Deadlines, want)
 	}
 	if c.Location.String() != "Asia/Shanghai" || c.Language != "zh" || c.Path != "testdata/good.yaml" {

@@ -38,6 +38,7 @@ var sections = map[reflect.Type]string{
 	reflect.TypeOf(Monitor{}):          "in a monitor",
 	reflect.TypeOf(Announcement{}):     "in an announcement",
 	reflect.TypeOf(Probe{}):            "in probe",
+	reflect.TypeOf(ExternalReport{}):   "in an external report duty",
 }
 
 // goTypes finds a Go type by the name yaml.v3 prints for it.

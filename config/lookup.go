@@ -24,6 +24,11 @@ func (c *Config) applyDefaults() {
 		c.Language = DefaultLanguage
 	}
 	c.Deadlines.applyDefaults()
+	for i := range c.External {
+		if c.External[i].Role == "" {
+			c.External[i].Role = faultline.RoleInfoManager
+		}
+	}
 	if len(c.Escalation.Fault) == 0 {
 		c.Escalation.Fault = []faultline.Role{faultline.RoleMaintainer, faultline.RoleITSupervisor, faultline.RoleDeptHead, faultline.RoleHQNetadmin}
 	}
@@ -44,6 +49,12 @@ func (d *Deadlines) applyDefaults() {
 	orDefault(&d.IncidentReport, time.Hour)
 	orDefault(&d.IncidentSummary, 72*time.Hour)
 	orDefault(&d.BackupConfirm, 2*time.Hour)
+	if d.IncidentReportReminders == nil {
+		d.IncidentReportReminders = []time.Duration{30 * time.Minute, 10 * time.Minute}
+	}
+	if d.IncidentSummaryReminders == nil {
+		d.IncidentSummaryReminders = []time.Duration{24 * time.Hour, 4 * time.Hour}
+	}
 }
 
 func (p *Probe) applyDefaults() {

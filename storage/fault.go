@@ -140,7 +140,7 @@ e AS (INSERT INTO fault_events (fault_id, at, actor, kind, text) SELECT id, ?, ?
 	args := []any{row.Target, row.Site, row.Description, row.Reporter, row.State, row.Owner, row.Channel,
 		row.MessageTS, row.CreatedAt, row.UpdatedAt, row.CreatedAt, row.Reporter, string(faultline.EventCreated), row.Description}
 	for i, o := range out {
-		r, err := newOutboxRow(o, 0, row.CreatedAt)
+		r, err := newOutboxRow(o, 0, 0, row.CreatedAt)
 		if err != nil {
 			return err
 		}
@@ -151,7 +151,7 @@ o%d AS (INSERT INTO outbox (key, kind, channel, fault_id, thread, user_id, paylo
 	}
 	for i, t := range timers {
 		fmt.Fprintf(&q, `,
-t%d AS (INSERT INTO fault_timers (fault_id, kind, due_at) SELECT id, ?, ? FROM f)`, i)
+t%d AS (INSERT INTO timers (fault_id, kind, due_at) SELECT id, ?, ? FROM f)`, i)
 		args = append(args, string(t.Kind), t.DueAt.UTC())
 	}
 	q.WriteString("\nSELECT id, number FROM f")
@@ -169,9 +169,6 @@ func (db *DB) createFaultTx(ctx context.Context, row *faultRow, out []commands.O
 			return err
 		}
 		created := faultline.Event{At: row.CreatedAt, Actor: row.Reporter, Kind: faultline.EventCreated, Text: row.Description}
-		for i := range timers {
-			timers[i].FaultID = row.ID
-		}
 		return applyChange(tx, commands.Change{
 			FaultID: row.ID, Events: []faultline.Event{created}, Out: out, SetTimers: timers,
 		}, row.CreatedAt)

@@ -62,7 +62,7 @@ CREATE INDEX slack_requests_received ON slack_requests (received_at);
 		"sqlite": `CREATE TABLE counters (name TEXT PRIMARY KEY, value BIGINT NOT NULL);
 INSERT INTO counters (name, value) VALUES ('fault', 0)`,
 	}},
-	{2, "the fault procedure: steps, resolutions, escalation timers, outbox", `
+	{2, "the fault procedure: steps, resolutions, clocks, outbox", `
 ALTER TABLE faults ADD COLUMN verdict TEXT NOT NULL DEFAULT '';
 ALTER TABLE faults ADD COLUMN hop TEXT NOT NULL DEFAULT '';
 ALTER TABLE faults ADD COLUMN hop_ref TEXT NOT NULL DEFAULT '';
@@ -78,19 +78,21 @@ ALTER TABLE faults ADD COLUMN fixed_by TEXT NOT NULL DEFAULT '';
 ALTER TABLE faults ADD COLUMN esc_level INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE faults ADD COLUMN version INTEGER NOT NULL DEFAULT 0;
 CREATE INDEX faults_hop ON faults (site, hop, closed_at);
-CREATE TABLE fault_timers (
-	fault_id BIGINT NOT NULL REFERENCES faults (id),
-	kind     TEXT NOT NULL,
-	due_at   {{time}} NOT NULL,
-	PRIMARY KEY (fault_id, kind)
+CREATE TABLE timers (
+	fault_id    BIGINT NOT NULL DEFAULT 0,
+	incident_id BIGINT NOT NULL DEFAULT 0,
+	kind        TEXT NOT NULL,
+	due_at      {{time}} NOT NULL,
+	PRIMARY KEY (fault_id, incident_id, kind)
 );
-CREATE INDEX fault_timers_due ON fault_timers (due_at);
+CREATE INDEX timers_due ON timers (due_at);
 CREATE TABLE outbox (
 	id              {{id}},
 	key             TEXT NOT NULL,
 	kind            TEXT NOT NULL,
 	channel         TEXT NOT NULL DEFAULT '',
 	fault_id        BIGINT NOT NULL DEFAULT 0,
+	incident_id     BIGINT NOT NULL DEFAULT 0,
 	thread          BOOLEAN NOT NULL DEFAULT FALSE,
 	user_id         TEXT NOT NULL DEFAULT '',
 	payload         TEXT NOT NULL DEFAULT '',
@@ -106,6 +108,68 @@ CREATE TABLE outbox (
 CREATE INDEX outbox_pending ON outbox (key, id) WHERE sent_at IS NULL AND failed_at IS NULL;
 CREATE INDEX outbox_due ON outbox (next_attempt_at) WHERE sent_at IS NULL AND failed_at IS NULL
 `, nil},
+	{3, "security incidents, their timeline and follow-ups", `
+CREATE TABLE incidents (
+	id            {{id}},
+	number        BIGINT NOT NULL UNIQUE,
+	description   TEXT NOT NULL,
+	systems       TEXT NOT NULL DEFAULT '',
+	noticed_how   TEXT NOT NULL DEFAULT '',
+	reporter      TEXT NOT NULL,
+	state         TEXT NOT NULL,
+	owner         TEXT NOT NULL DEFAULT '',
+	severity      TEXT NOT NULL DEFAULT '',
+	channel       TEXT NOT NULL DEFAULT '',
+	message_ts    TEXT NOT NULL DEFAULT '',
+	created_at    {{time}} NOT NULL,
+	updated_at    {{time}} NOT NULL,
+	classified_by TEXT NOT NULL DEFAULT '',
+	classified_at {{time}},
+	taken_at      {{time}},
+	reported_at   {{time}},
+	closed_at     {{time}},
+	summary_at    {{time}},
+	report        TEXT NOT NULL DEFAULT '',
+	cause         TEXT NOT NULL DEFAULT '',
+	measures      TEXT NOT NULL DEFAULT '',
+	summary_owner TEXT NOT NULL DEFAULT '',
+	summary       TEXT NOT NULL DEFAULT '',
+	notice        TEXT NOT NULL DEFAULT '',
+	notice_text   TEXT NOT NULL DEFAULT '',
+	notice_by     TEXT NOT NULL DEFAULT '',
+	external_by   TEXT NOT NULL DEFAULT '',
+	external_at   {{time}},
+	esc_level     INTEGER NOT NULL DEFAULT 0,
+	summary_level INTEGER NOT NULL DEFAULT 0,
+	version       INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX incidents_state ON incidents (state);
+CREATE INDEX incidents_message ON incidents (channel, message_ts);
+CREATE INDEX incidents_reporter ON incidents (reporter);
+CREATE TABLE incident_events (
+	id          {{id}},
+	incident_id BIGINT NOT NULL REFERENCES incidents (id),
+	at          {{time}} NOT NULL,
+	actor       TEXT NOT NULL,
+	kind        TEXT NOT NULL,
+	text        TEXT NOT NULL DEFAULT '',
+	data        TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX incident_events_incident ON incident_events (incident_id, id);
+CREATE TABLE incident_followups (
+	id          {{id}},
+	incident_id BIGINT NOT NULL REFERENCES incidents (id),
+	text        TEXT NOT NULL,
+	owner       TEXT NOT NULL,
+	due         {{time}} NOT NULL,
+	done_at     {{time}},
+	done_by     TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX incident_followups_incident ON incident_followups (incident_id, id)
+`, map[string]string{
+		"postgres": `CREATE SEQUENCE incident_numbers`,
+		"sqlite":   `INSERT INTO counters (name, value) VALUES ('incident', 0)`,
+	}},
 }
 
 var dialectTypes = map[string]*strings.Replacer{

@@ -19,8 +19,8 @@ import (
 func (db *DB) PendingOutbox(ctx context.Context, now time.Time, limit int) ([]commands.Outgoing, error) {
 	var rows []outboxRow
 	err := db.gorm.WithContext(ctx).Raw(`
-SELECT o.*, COALESCE(f.channel, '') AS head_channel, COALESCE(f.message_ts, '') AS head_ts
-FROM outbox o LEFT JOIN faults f ON f.id = o.fault_id
+SELECT o.*, COALESCE(f.channel, i.channel, '') AS head_channel, COALESCE(f.message_ts, i.message_ts, '') AS head_ts
+FROM outbox o LEFT JOIN faults f ON f.id = o.fault_id LEFT JOIN incidents i ON i.id = o.incident_id
 WHERE o.sent_at IS NULL AND o.failed_at IS NULL AND o.next_attempt_at <= ?
   AND (o.claimed_until IS NULL OR o.claimed_until < ?)
   AND NOT EXISTS (SELECT 1 FROM outbox p
@@ -43,7 +43,7 @@ ORDER BY o.id LIMIT ?`, now.UTC(), now.UTC(), limit).Scan(&rows).Error
 
 func (r outboxRow) outgoing() (commands.Outgoing, error) {
 	o := commands.Outgoing{
-		ID: r.ID, Key: r.Key, Kind: commands.OutKind(r.Kind), FaultID: r.FaultID, Thread: r.Thread,
+		ID: r.ID, Key: r.Key, Kind: commands.OutKind(r.Kind), FaultID: r.FaultID, IncidentID: r.IncidentID, Thread: r.Thread,
 		User: r.UserID, Attempts: r.Attempts, CreatedAt: r.CreatedAt.UTC(),
 	}
 	if err := json.Unmarshal([]byte(r.Payload), &o.Message); err != nil {
@@ -65,8 +65,8 @@ func (db *DB) ClaimOutgoing(ctx context.Context, id int64, now time.Time, lease 
 	return res.RowsAffected == 1, nil
 }
 
-// OutgoingSent records that o went out as message ts. A ticket's head
-// message becomes the ticket's thread in the same transaction.
+// OutgoingSent records that o went out as message ts. A ticket's or an
+// incident's head message becomes its thread in the same transaction.
 func (db *DB) OutgoingSent(ctx context.Context, o commands.Outgoing, channel, ts string, now time.Time) error {
 	err := db.gorm.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		err := tx.Model(&outboxRow{}).Where("id = ?", o.ID).
@@ -74,7 +74,12 @@ func (db *DB) OutgoingSent(ctx context.Context, o commands.Outgoing, channel, ts
 		if err != nil || o.Kind != commands.OutHead {
 			return err
 		}
-		return tx.Model(&faultRow{}).Where("id = ? AND message_ts = ''", o.FaultID).
+		var head any = &faultRow{}
+		id := o.FaultID
+		if o.IncidentID != 0 {
+			head, id = &incidentRow{}, o.IncidentID
+		}
+		return tx.Model(head).Where("id = ? AND message_ts = ''", id).
 			Updates(map[string]any{"channel": channel, "message_ts": ts}).Error
 	})
 	if err != nil {

@@ -107,10 +107,10 @@ func TestTimersFireOnceAcrossProcesses(t *testing.T) {
 					t.Fatal(err)
 				}
 			}
-			escalate := func(tm faultline.Timer, f faultline.Fault) commands.Change {
-				g := f
+			escalate := func(tm faultline.Timer, sub commands.Subject) commands.Change {
+				g := *sub.Fault
 				g.EscLevel++
-				return commands.Change{Fault: &g, Read: f, Out: []commands.Outgoing{post("escalated")}}
+				return commands.Change{Fault: &g, Read: *sub.Fault, Out: []commands.Outgoing{post("escalated")}}
 			}
 			var wg sync.WaitGroup
 			fired := make([]int, 2)
@@ -155,7 +155,7 @@ func TestTimerRescheduleAndCancel(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		again := func(tm faultline.Timer, f faultline.Fault) commands.Change {
+		again := func(tm faultline.Timer, _ commands.Subject) commands.Change {
 			return commands.Change{SetTimers: []faultline.Timer{{Kind: tm.Kind, DueAt: tm.DueAt.Add(15 * time.Minute)}}}
 		}
 		if got, err := db.FireDueTimers(ctx, t0, 10, again); err != nil || len(got) != 1 || got[0].Kind != faultline.TimerAck {
@@ -168,7 +168,7 @@ func TestTimerRescheduleAndCancel(t *testing.T) {
 		if len(timers) != 2 || !timers[0].DueAt.Equal(t0.Add(15*time.Minute)) {
 			t.Fatalf("timers = %+v", timers)
 		}
-		drop := func(faultline.Timer, faultline.Fault) commands.Change { return commands.Change{} }
+		drop := func(faultline.Timer, commands.Subject) commands.Change { return commands.Change{} }
 		if got, _ := db.FireDueTimers(ctx, t0.Add(2*time.Hour), 10, drop); len(got) != 2 {
 			t.Fatalf("fired %d, want both", len(got))
 		}

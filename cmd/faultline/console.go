@@ -41,6 +41,7 @@ func (e environment) console(ctx context.Context, args []string) error {
 
 	c := bot.NewConsole(e.stdin, e.stdout, *as)
 	c.Channels = channelNames(cfg)
+	c.Follow = map[string]bool{cfg.Channels.Faults: true, cfg.Channels.Incidents: true}
 	c.Describe = func(user string) string { return fmt.Sprintf("%s (%s)", user, cfg.RoleOf(user)) }
 	c.Echo = !isTerminal(e.stdin)
 	c.Handler = commands.New(commands.Deps{Store: db, Pinger: pinger, Poster: c, Settings: consoleSettings(cfg), Log: log})

@@ -41,7 +41,7 @@ func (e environment) serve(ctx context.Context, args []string) error {
 
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
-		bot.Gauges{Store: db, Log: log})
+		bot.Gauges{Store: db, ReportWithin: cfg.Deadlines.IncidentReport, Log: log})
 	pinger := prober(cfg, log, reg)
 	defer pinger.Close()
 	api := bot.NewWebAPI(cfg.Env.BotToken, cfg.Env.APIURL)

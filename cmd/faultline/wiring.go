@@ -62,7 +62,24 @@ func settings(cfg *config.Config, pace time.Duration) commands.Settings {
 			RestartRecheck: d.RestartRecheck, Confirm: d.FaultConfirm,
 		},
 		Pace: pace,
+
+		IncidentsChannel:     cfg.Channels.Incidents,
+		AnnouncementsChannel: cfg.Channels.Announcements,
+		IncidentEscalation:   cfg.Escalation.Incident,
+		Incident: commands.IncidentClocks{
+			Report: d.IncidentReport, Summary: d.IncidentSummary,
+			ReportReminders: d.IncidentReportReminders, SummaryReminders: d.IncidentSummaryReminders,
+		},
+		External: externalDuties(cfg.External),
 	}
+}
+
+func externalDuties(list []config.ExternalReport) []commands.ExternalDuty {
+	out := make([]commands.ExternalDuty, len(list))
+	for i, e := range list {
+		out[i] = commands.ExternalDuty{Severity: e.Severity, Within: e.Within, Authority: e.Authority, Role: e.Role, Note: e.Note}
+	}
+	return out
 }
 
 func prober(cfg *config.Config, log *slog.Logger, reg prometheus.Registerer) *probe.Prober {

@@ -1,0 +1,184 @@
+package commands
+
+import (
+	"context"
+	"encoding/csv"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/faultline/faultline"
+)
+
+// IncidentMarkdown is incident n's archive record (记录事故档案) as Markdown:
+// what was declared, the report, the classification and notice, every
+// step on the timeline, the closing, the summary and its follow-ups. Text
+// is as people wrote it; Chinese stays as it is.
+func (s *Service) IncidentMarkdown(ctx context.Context, n int64) (string, error) {
+	i, err := s.store.Incident(ctx, n)
+	if err != nil {
+		return "", err
+	}
+	events, err := s.store.IncidentEvents(ctx, i.ID)
+	if err != nil {
+		return "", err
+	}
+	followUps, err := s.store.FollowUps(ctx, i.ID)
+	if err != nil {
+		return "", err
+	}
+	var b strings.Builder
+	s.mdHeader(&b, i)
+	s.mdReport(&b, i)
+	s.mdTimeline(&b, events)
+	s.mdClosing(&b, i, followUps)
+	return strings.TrimRight(b.String(), "\n") + "\n", nil
+}
+
+func (s *Service) mdHeader(b *strings.Builder, i faultline.Incident) {
+	t := s.cat.T
+	fmt.Fprintf(b, "# %s %s\n\n", i.Ref(), t("md.title"))
+	rows := [][2]string{
+		{t("md.severity"), s.mdSeverity(i)}, {t("md.state"), t("istate." + string(i.State))},
+		{t("md.reporter"), i.Reporter}, {t("md.declared"), s.fmtTime(i.CreatedAt)},
+		{t("md.handler"), orDash(i.Owner)}, {t("md.systems"), orDash(i.Systems)}, {t("md.noticed"), orDash(i.NoticedHow)},
+	}
+	for _, r := range rows {
+		fmt.Fprintf(b, "- **%s:** %s\n", r[0], r[1])
+	}
+	fmt.Fprintf(b, "\n## %s\n\n%s\n\n", t("md.description"), i.Description)
+}
+
+func (s *Service) mdSeverity(i faultline.Incident) string {
+	if i.Severity == "" {
+		return s.cat.T("sev.none")
+	}
+	sev := s.cat.T("sev." + string(i.Severity))
+	if i.ClassifiedAt.IsZero() {
+		return s.cat.T("sev.unconfirmed", sev)
+	}
+	return fmt.Sprintf("%s (%s, %s)", sev, i.ClassifiedBy, s.fmtTime(i.ClassifiedAt))
+}
+
+func (s *Service) mdReport(b *strings.Builder, i faultline.Incident) {
+	t := s.cat.T
+	fmt.Fprintf(b, "## %s\n\n", t("md.report"))
+	if i.ReportedAt.IsZero() {
+		fmt.Fprintf(b, "%s\n\n", t("md.report_missing"))
+		return
+	}
+	fmt.Fprintf(b, "%s\n\n", t("md.report_filed", s.fmtTime(i.ReportedAt), durationText(i.ReportedAt.Sub(i.CreatedAt))))
+	for _, r := range [][2]string{{t("inc.field.what"), i.Report.What}, {t("inc.field.actions"), i.Report.Actions},
+		{t("inc.field.impact"), orDash(i.Report.Impact)}, {t("inc.field.status"), orDash(i.Report.Status)}} {
+		fmt.Fprintf(b, "- **%s:** %s\n", r[0], r[1])
+	}
+	b.WriteString("\n")
+	if i.Notice != faultline.NoticeNone {
+		fmt.Fprintf(b, "## %s\n\n%s (%s)\n\n> %s\n\n", t("md.notice"), t("notice."+string(i.Notice)), orDash(i.NoticeBy), i.NoticeText)
+	}
+}
+
+func (s *Service) mdTimeline(b *strings.Builder, events []faultline.Event) {
+	t := s.cat.T
+	fmt.Fprintf(b, "## %s\n\n| %s | %s | %s |\n|---|---|---|\n", t("md.timeline"), t("md.when"), t("md.who"), t("md.what"))
+	for _, ev := range events {
+		what := t("md.event."+string(ev.Kind), ev.Text)
+		if ev.Kind == faultline.EventState {
+			what = t("istep." + ev.Text)
+			switch {
+			case ev.Text == string(faultline.IncClassify):
+				what += ": " + t("sev."+ev.Data)
+			case ev.Data != "":
+				what += ": " + ev.Data
+			}
+		}
+		fmt.Fprintf(b, "| %s | %s | %s |\n", s.fmtTime(ev.At), ev.Actor, mdCell(what))
+	}
+	b.WriteString("\n")
+}
+
+func (s *Service) mdClosing(b *strings.Builder, i faultline.Incident, followUps []faultline.FollowUp) {
+	t := s.cat.T
+	if i.ClosedAt.IsZero() {
+		return
+	}
+	fmt.Fprintf(b, "## %s\n\n- **%s:** %s\n- **%s:** %s\n- **%s:** %s\n\n", t("md.closing"),
+		t("inc.field.cause"), i.Cause, t("inc.field.measures"), i.Measures, t("md.summary_owner"), i.SummaryOwner)
+	if i.SummaryAt.IsZero() {
+		return
+	}
+	fmt.Fprintf(b, "## %s\n\n- **%s:** %s\n- **%s:** %s\n- **%s:** %s\n\n", t("md.summary"),
+		t("inc.field.cause"), i.Summary.Cause, t("inc.field.responsibility"), i.Summary.Responsibility,
+		t("inc.field.lessons"), i.Summary.Lessons)
+	if len(followUps) == 0 {
+		return
+	}
+	fmt.Fprintf(b, "## %s\n\n| %s | %s | %s | %s |\n|---|---|---|---|\n", t("md.followups"), t("md.what"), t("md.who"), t("md.due"), t("md.done"))
+	for _, f := range followUps {
+		done := "—"
+		if !f.DoneAt.IsZero() {
+			done = f.DoneBy + ", " + s.fmtTime(f.DoneAt)
+		}
+		fmt.Fprintf(b, "| %s | %s | %s | %s |\n", mdCell(f.Text), f.Owner, s.fmtDate(f.Due), done)
+	}
+	b.WriteString("\n")
+}
+
+// mdCell keeps a table cell on one line and its pipes literal.
+func mdCell(s string) string {
+	return strings.ReplaceAll(strings.Join(strings.Fields(s), " "), "|", `\|`)
+}
+
+// csvHeader names the columns of the period export, in English so that
+// spreadsheets and scripts can rely on them whatever the language.
+var csvHeader = []string{"incident", "declared_at", "severity", "classified_at", "state", "reporter", "handler",
+	"description", "systems", "report_filed_at", "minutes_to_report", "notice", "closed_at", "cause", "measures",
+	"summary_filed_at", "followups", "followups_done"}
+
+// IncidentsCSV writes the incidents declared in [from, to) as CSV, one row
+// each, times in the configured time zone.
+func (s *Service) IncidentsCSV(ctx context.Context, from, to time.Time, w io.Writer) error {
+	list, err := s.store.IncidentsBetween(ctx, from, to)
+	if err != nil {
+		return err
+	}
+	cw := csv.NewWriter(w)
+	if err := cw.Write(csvHeader); err != nil {
+		return err
+	}
+	for _, i := range list {
+		followUps, err := s.store.FollowUps(ctx, i.ID)
+		if err != nil {
+			return err
+		}
+		if err := cw.Write(s.csvRow(i, followUps)); err != nil {
+			return err
+		}
+	}
+	cw.Flush()
+	return cw.Error()
+}
+
+func (s *Service) csvRow(i faultline.Incident, followUps []faultline.FollowUp) []string {
+	stamp := func(t time.Time) string {
+		if t.IsZero() {
+			return ""
+		}
+		return t.In(s.settings.Location).Format(time.RFC3339)
+	}
+	minutes := ""
+	if !i.ReportedAt.IsZero() {
+		minutes = strconv.Itoa(int(i.ReportedAt.Sub(i.CreatedAt).Minutes()))
+	}
+	done := 0
+	for _, f := range followUps {
+		if !f.DoneAt.IsZero() {
+			done++
+		}
+	}
+	return []string{i.Ref(), stamp(i.CreatedAt), string(i.Severity), stamp(i.ClassifiedAt), string(i.State), i.Reporter,
+		i.Owner, i.Description, i.Systems, stamp(i.ReportedAt), minutes, string(i.Notice), stamp(i.ClosedAt), i.Cause,
+		i.Measures, stamp(i.SummaryAt), strconv.Itoa(len(followUps)), strconv.Itoa(done)}
+}
