@@ -27,6 +27,11 @@ func TestBadFiles(t *testing.T) {
 			`testdata/bad-unknown-key.yaml:8: sites[0].path[1]: unknown key "hots" in a hop; known keys: name, host, kind, device, line`},
 		{"bad-no-faults-channel.yaml",
 			`testdata/bad-no-faults-channel.yaml:2: channels.faults: the faults channel is required: tickets are posted there; give its ID (like C0123ABCD) under channels: faults:`},
+		{"bad-external.yaml",
+			"testdata/bad-external.yaml:7: external_reports[0].severity: \"catastrophic\" is not a severity; use general, major or critical\n" +
+				"testdata/bad-external.yaml:8: external_reports[0].within: must be longer than zero\n" +
+				"testdata/bad-external.yaml:9: external_reports[0].authority: say whom the incident is reported to, e.g. the local cyberspace administration\n" +
+				"testdata/bad-external.yaml:10: external_reports[0].role: \"janitor\" is not a role; use one of dept_head, it_supervisor, project_lead, info_manager, developer, sysadmin, maintainer, exec, hq_netadmin"},
 		{"bad-kind.yaml",
 			`testdata/bad-kind.yaml:6: sites[0].path[0].kind: "swtich" is not a hop kind; use device, line or hq`},
 		{"bad-dangling-device.yaml",

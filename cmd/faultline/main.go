@@ -38,6 +38,9 @@ Usage:
   faultline migrate               bring the database schema up to date and list its migrations
   faultline check-config [PATH]   check a config file and explain every mistake
   faultline ping HOST|SITE...     check hosts or sites' paths from here
+  faultline export I-3            an incident's archive record, as Markdown
+  faultline export --from 2026-11-01 [--to 2026-12-01]
+                                  the incidents declared in a period, as CSV
 
 Environment: FAULTLINE_CONFIG (default faultline.yaml), DATABASE_URL (empty: embedded
 SQLite file faultline.db), SLACK_BOT_TOKEN, SLACK_SIGNING_SECRET, SLACK_APP_TOKEN,
@@ -75,6 +78,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return env.checkConfig(args[1:])
 	case "ping":
 		return env.ping(ctx, args[1:])
+	case "export":
+		return env.export(ctx, args[1:])
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil

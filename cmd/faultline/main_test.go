@@ -298,3 +298,74 @@ func TestCommandLineMistakes(t *testing.T) {
 		t.Fatalf("serve with a user token: %v", err)
 	}
 }
+
+// The security procedure's clocks on real serve processes with deadlines of
+// seconds: an unfiled report is escalated to the department head and then
+// the executive, once each; an owed summary likewise; and the archive
+// exports from the command line.
+func TestIncidentClocksThroughServe(t *testing.T) {
+	icmpAllowed(t)
+	config := testConfig + `deadlines:
+  incident_report: 2s
+  incident_summary: 2s
+  incident_report_reminders: [1s]
+  incident_summary_reminders: [1s]
+`
+	config = strings.Replace(config, "  faults: C0FAULTS\n", "  faults: C0FAULTS\n  incidents: G0INCIDENTS\n  announcements: C0ANNOUNCE\n", 1)
+	config = strings.Replace(config, "  maintainer: [U0TECH]\n", "  maintainer: [U0TECH]\n  info_manager: [U0SEC]\n  dept_head: [U0HEAD]\n  exec: [U0EXEC]\n", 1)
+	for _, dialect := range storagetest.Dialects(t) {
+		t.Run(dialect, func(t *testing.T) {
+			t.Parallel()
+			fake := slackfake.New(t, "xoxb-e2e")
+			url := storagetest.URL(t, dialect)
+			addr, stop := serve(t, url, config, fake)
+			client := slackfake.Bot{URL: "http://" + addr, Secret: "s3cret", Slack: fake}
+			client.Command(t, "U0REPORTER", "C0GENERAL", "/incident", "ransomware note on the file server")
+			client.Command(t, "U0REPORTER", "C0GENERAL", "/incident", "phishing mail")
+			client.Interaction(t, client.BlockAction("U0SEC", "G0INCIDENTS", "1", "", "incident_take", "I-2"))
+			client.Interaction(t, client.ViewSubmission("U0SEC", "incident_report", "I-2", map[string]string{"what": "phish", "actions": "blocked"}))
+			client.Interaction(t, client.ViewSubmission("U0SEC", "incident_close", "I-2", map[string]string{"cause": "phish", "measures": "blocked"}))
+
+			overdue := func(c []slackfake.Call, user, what string) int {
+				n := 0
+				for _, call := range c {
+					if call.Method == "chat.postMessage" && call.Params["channel"] == "D0"+user && strings.Contains(call.Params["text"], what) {
+						n++
+					}
+				}
+				return n
+			}
+			fake.WaitFor(t, "the executive to hear of both", func(c []slackfake.Call) bool {
+				return overdue(c, "U0EXEC", "incident report of I-1 is overdue") > 0 && overdue(c, "U0EXEC", "summary report of I-2 is overdue") > 0
+			})
+			if err := stop(); err != nil {
+				t.Fatal(err)
+			}
+			calls := fake.Calls()
+			for _, c := range []struct{ user, what string }{
+				{"U0SEC", "the incident report of I-1 is due in"}, {"U0HEAD", "incident report of I-1 is overdue"},
+				{"U0EXEC", "incident report of I-1 is overdue"}, {"U0SEC", "the summary report of I-2 is due in"},
+				{"U0HEAD", "summary report of I-2 is overdue"}, {"U0EXEC", "summary report of I-2 is overdue"},
+			} {
+				if n := overdue(calls, c.user, c.what); n != 1 {
+					t.Errorf("%s got %d DMs saying %q, want 1", c.user, n, c.what)
+				}
+			}
+
+			var md, csv bytes.Buffer
+			env := envOf(map[string]string{"DATABASE_URL": url, "FAULTLINE_CONFIG": writeConfig(t, config)})
+			if err := run(context.Background(), []string{"export", "I-2"}, env, nil, &md, io.Discard); err != nil {
+				t.Fatal(err)
+			}
+			if !strings.Contains(md.String(), "# I-2 Security incident record") || !strings.Contains(md.String(), "phishing mail") {
+				t.Fatalf("export I-2:\n%s", md.String())
+			}
+			if err := run(context.Background(), []string{"export", "--from", "2020-01-01"}, env, nil, &csv, io.Discard); err != nil {
+				t.Fatal(err)
+			}
+			if lines := strings.Count(csv.String(), "\n"); lines != 3 || !strings.HasPrefix(csv.String(), "incident,declared_at") {
+				t.Fatalf("export CSV (%d lines):\n%s", lines, csv.String())
+			}
+		})
+	}
+}

@@ -1,0 +1,70 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/faultline/faultline"
+	"github.com/faultline/faultline/commands"
+)
+
+// export prints the incident archive: one incident's record as Markdown
+// (faultline export I-3), or the incidents declared in a period as CSV
+// (faultline export --from 2026-11-01 --to 2026-12-01).
+func (e environment) export(ctx context.Context, args []string) error {
+	fs := newFlags("export", e)
+	from := fs.String("from", "", "first day of the period, YYYY-MM-DD (CSV)")
+	to := fs.String("to", "", "day after the period, YYYY-MM-DD (CSV); default tomorrow")
+	if err := fs.Parse(args); err != nil {
+		return usageError{err.Error()}
+	}
+	cfg, err := e.loadConfig(true)
+	if err != nil {
+		return err
+	}
+	db, err := openStore(ctx, cfg, quietLogger(e))
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	svc := commands.New(commands.Deps{Store: db, Settings: settings(cfg, 0), Log: quietLogger(e)})
+	switch {
+	case fs.NArg() == 1 && *from == "":
+		n, err := faultline.ParseIncidentRef(fs.Arg(0))
+		if err != nil {
+			return usageError{err.Error()}
+		}
+		md, err := svc.IncidentMarkdown(ctx, n)
+		if err != nil {
+			return fmt.Errorf("export %s: %w", faultline.IncidentRef(n), err)
+		}
+		_, err = fmt.Fprint(e.stdout, md)
+		return err
+	case fs.NArg() == 0 && *from != "":
+		start, end, err := period(*from, *to, cfg.Location)
+		if err != nil {
+			return usageError{err.Error()}
+		}
+		return svc.IncidentsCSV(ctx, start, end, e.stdout)
+	}
+	return usageError{"export takes an incident (export I-3) or a period (export --from 2026-11-01 [--to 2026-12-01])"}
+}
+
+func period(from, to string, loc *time.Location) (time.Time, time.Time, error) {
+	start, err := time.ParseInLocation("2006-01-02", from, loc)
+	if err != nil {
+		return start, start, fmt.Errorf("--from %q is not a date like 2026-11-01", from)
+	}
+	now := time.Now().In(loc)
+	end := time.Date(now.Year(), now.Month(), now.Day()+1, 0, 0, 0, 0, loc)
+	if to != "" {
+		if end, err = time.ParseInLocation("2006-01-02", to, loc); err != nil {
+			return start, end, fmt.Errorf("--to %q is not a date like 2026-12-01", to)
+		}
+	}
+	if !end.After(start) {
+		return start, end, fmt.Errorf("--to must come after --from")
+	}
+	return start, end, nil
+}
