@@ -104,7 +104,9 @@ func TestCatalogHasEveryUsedKey(t *testing.T) {
 	for _, sev := range faultline.Severities {
 		used["sev."+string(sev)] = true
 	}
-	for _, k := range []string{"notice.draft", "notice.posted", "notice.rejected", "md.event.created", "md.event.reply", "md.event.escalation",
+	for _, k := range []string{"digest.title", "digest.faults", "digest.take", "digest.close", "digest.escalations",
+		"duty.not_pending", "duty.snooze_limit", "duty.snooze_too_long", "dutycmd.source.config", "dutycmd.source.slack",
+		"notice.draft", "notice.posted", "notice.rejected", "md.event.created", "md.event.reply", "md.event.escalation",
 		"iclock.remind_report", "iclock.remind_summary", "iclock.overdue_report", "iclock.overdue_summary",
 		"irefuse.need_report", "irefuse.need_severity", "irefuse.no_draft", "irefuse.need_notice_text", "irefuse.need_cause",
 		"irefuse.need_summary", "irefuse.external_done", "irefuse.need_remedy", "inc.field.what", "inc.field.actions",

@@ -37,6 +37,9 @@ func (c *Console) OpenDM(_ context.Context, user string) (string, error) {
 	return dmPrefix + user, nil
 }
 
+// UserGone implements commands.Poster: nobody leaves in the console.
+func (c *Console) UserGone(context.Context, string) (bool, error) { return false, nil }
+
 // Update implements commands.Poster.
 func (c *Console) Update(_ context.Context, channel, ts string, m commands.Message) error {
 	m.Channel = channel

@@ -74,6 +74,19 @@ func (w *WebAPI) OpenDM(ctx context.Context, user string) (string, error) {
 	return ch.ID, nil
 }
 
+// UserGone reports whether Slack says user's account is deleted.
+func (w *WebAPI) UserGone(ctx context.Context, user string) (bool, error) {
+	u, err := w.client.GetUserInfoContext(ctx, user)
+	if err != nil {
+		var se slack.SlackErrorResponse
+		if errors.As(err, &se) && se.Err == "user_not_found" {
+			return true, nil
+		}
+		return false, classify("users.info "+user, err)
+	}
+	return u.Deleted, nil
+}
+
 // apiError is a failed Web API call, telling the outbox whether and when
 // to try again.
 type apiError struct {

@@ -78,3 +78,9 @@ func headUpdate() Outgoing { return Outgoing{Kind: OutUpdate} }
 func directMessage(user string, m Message) Outgoing {
 	return Outgoing{Kind: OutDM, User: user, Message: m}
 }
+
+// Fired is a schedule's run that was claimed: its name and when it was due.
+type Fired struct {
+	Name string
+	Due  time.Time
+}

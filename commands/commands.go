@@ -32,7 +32,38 @@ type Store interface {
 	// exactly once each, and returns the timers that fired.
 	FireDueTimers(ctx context.Context, now time.Time, limit int, fire func(faultline.Timer, Subject) Change) ([]faultline.Timer, error)
 	Incidents
+	Duties
 	Outbox
+}
+
+// Duties is the store's duties, schedules and monitors.
+type Duties interface {
+	SyncDuties(ctx context.Context, duties []faultline.Duty, now time.Time) error
+	CreateDuty(ctx context.Context, d faultline.Duty, now time.Time) (faultline.Duty, error)
+	Duties(ctx context.Context) ([]faultline.Duty, error)
+	Duty(ctx context.Context, name string) (faultline.Duty, error)
+	SetDutyPaused(ctx context.Context, name string, paused bool, next time.Time) error
+	// FireDueDuties creates the occurrences fire says for each duty due at
+	// now, once each, and moves the duty to the next time fire says.
+	FireDueDuties(ctx context.Context, now time.Time, limit int, fire func(faultline.Duty) ([]faultline.Occurrence, time.Time)) (int, error)
+	DueReminders(ctx context.Context, now time.Time, limit int) ([]faultline.Occurrence, error)
+	DueEscalations(ctx context.Context, now time.Time, limit int) ([]faultline.Occurrence, error)
+	Occurrence(ctx context.Context, id int64) (faultline.Occurrence, error)
+	DutyOccurrences(ctx context.Context, dutyID int64, limit int) ([]faultline.Occurrence, error)
+	// UpdateOccurrence writes next if the occurrence is still as read, with
+	// out, atomically; faultline.ErrConflict otherwise.
+	UpdateOccurrence(ctx context.Context, read, next faultline.Occurrence, out []Outgoing, now time.Time) error
+	SyncSchedules(ctx context.Context, specs map[string]string, next func(spec string) time.Time) error
+	FireDueSchedules(ctx context.Context, now time.Time, limit int, fire func(name string, due time.Time) (time.Time, Change)) ([]Fired, error)
+	MonitorState(ctx context.Context, site string) (faultline.MonitorState, error)
+	SaveMonitorState(ctx context.Context, read, next faultline.MonitorState, c Change) error
+	Week(ctx context.Context, from, to time.Time) (faultline.Week, error)
+}
+
+// Scheduler reads schedules: the next time a 5-field cron or a descriptor
+// (@daily, @every 5s) comes due after a time, in the configured zone.
+type Scheduler interface {
+	Next(spec string, after time.Time) (time.Time, error)
 }
 
 // Incidents is the store's archive of security incidents.
@@ -77,6 +108,8 @@ type Poster interface {
 	Update(ctx context.Context, channel, ts string, m Message) error
 	// OpenDM returns the direct-message channel with user.
 	OpenDM(ctx context.Context, user string) (channel string, err error)
+	// UserGone reports whether user's account was deleted (the person left).
+	UserGone(ctx context.Context, user string) (bool, error)
 }
 
 // Responder answers the person who issued a command or pressed a button,

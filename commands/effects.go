@@ -75,7 +75,7 @@ func (s *Service) stepNote(f, g faultline.Fault, action faultline.FaultAction, b
 	case faultline.ActStillBroken:
 		return s.cat.T("note.still_broken", who, g.Ref(), faultline.Mention(g.Owner))
 	case faultline.ActOverride:
-		return s.cat.T("note.override", who, faultline.Mention(g.Reporter))
+		return s.cat.T("note.override", who, s.who(g.Reporter))
 	case faultline.ActClose:
 		return s.cat.T("note.close", who, g.Ref(), s.cat.T("cause."+string(g.Resolution.Cause)),
 			faultline.Escape(g.Resolution.Done), faultline.Escape(orDash(g.Resolution.FixedBy)))
@@ -128,9 +128,12 @@ func (s *Service) askReporter(ctx context.Context, f faultline.Fault) error {
 }
 
 func (s *Service) reporterQuestion(f faultline.Fault) Outgoing {
+	if f.Reporter == faultline.ActorBot {
+		return s.threadNote(s.cat.T("note.monitor_confirm", s.ownerText(f)))
+	}
 	return threadPost(Message{
 		Channel: s.settings.FaultsChannel,
-		Text:    s.cat.T("note.ask_reporter", faultline.Mention(f.Reporter), minutes(s.settings.Deadlines.Confirm)),
+		Text:    s.cat.T("note.ask_reporter", s.who(f.Reporter), minutes(s.settings.Deadlines.Confirm)),
 		Buttons: []Button{
 			{ID: buttonOf(faultline.ActWorks), Label: s.cat.T("button.works"), Value: f.Ref(), Style: "primary"},
 			{ID: buttonOf(faultline.ActStillBroken), Label: s.cat.T("button.still_broken"), Value: f.Ref(), Style: "danger"},

@@ -2,17 +2,24 @@ package commands
 
 import (
 	"context"
+	"errors"
 	"strconv"
 	"time"
 
 	"github.com/faultline/faultline"
 )
 
-// FireDue runs out the ticket clocks due now, each exactly once however
-// many processes run it, then does the checks that confirmed restarts
-// scheduled. It is the unit of work of the escalation job.
+// FireDue is the unit of work of the clock job: it runs out the ticket and
+// incident clocks due now, each exactly once however many processes run
+// it, does the checks that confirmed restarts scheduled, then the duties
+// (occurrences, reminders, escalations) and the schedules (announcements,
+// monitors, the digest).
 func (s *Service) FireDue(ctx context.Context) error {
 	now := s.now()
+	return errors.Join(s.fireTimers(ctx, now), s.runDuties(ctx, now), s.runSchedules(ctx, now))
+}
+
+func (s *Service) fireTimers(ctx context.Context, now time.Time) error {
 	levels := map[int64]int{}
 	fired, err := s.store.FireDueTimers(ctx, now, 100, func(t faultline.Timer, sub Subject) Change {
 		if sub.Incident != nil {

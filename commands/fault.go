@@ -42,6 +42,8 @@ func (s *Service) Command(ctx context.Context, req Request) Response {
 		return s.faultCommand(ctx, req)
 	case "/incident":
 		return s.incidentCommand(ctx, req)
+	case "/duty":
+		return s.dutyCommand(ctx, req)
 	}
 	return Response{Reply: s.ephemeral(s.cat.T("command.unknown", faultline.Escape(req.Command)))}
 }
@@ -205,6 +207,9 @@ func (s *Service) Press(ctx context.Context, a Action) Response {
 	}
 	if strings.HasPrefix(a.ID, "incident_") {
 		return s.pressIncident(ctx, a)
+	}
+	if strings.HasPrefix(a.ID, "duty_") {
+		return s.pressDuty(ctx, a)
 	}
 	return Response{Reply: s.ephemeral(s.cat.T("action.unknown"))}
 }

@@ -42,6 +42,9 @@ func (s *Service) Submit(ctx context.Context, sub Submission) Response {
 	if strings.HasPrefix(sub.CallbackID, "incident_") {
 		return s.submitIncident(ctx, sub)
 	}
+	if strings.HasPrefix(sub.CallbackID, "duty_") {
+		return s.submitDuty(ctx, sub)
+	}
 	return Response{}
 }
 

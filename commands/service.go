@@ -23,6 +23,13 @@ type Settings struct {
 	Escalation    []faultline.Role            // the chain a fault climbs; [0] is on duty from the start
 	Deadlines     Deadlines
 
+	Duties        []faultline.Duty   // from the config; Slack may add more
+	DutyGrace     time.Duration      // for duties added from Slack without one (backup_confirm)
+	Calendar      faultline.Calendar // duty reminders and escalations wait for working time
+	Announcements []AnnouncementSpec
+	Monitors      []MonitorSpec
+	Digest        DigestSpec
+
 	IncidentsChannel     string           // private: incidents are posted there and nowhere else
 	AnnouncementsChannel string           // company notices, once approved
 	IncidentEscalation   []faultline.Role // the chain an overdue report or summary climbs
@@ -44,6 +51,43 @@ type Deadlines struct {
 	Line           time.Duration // a line fault open this long (unless the line has an SLA) → escalate
 	RestartRecheck time.Duration // after a confirmed restart, check again
 	Confirm        time.Duration // the reporter's time to answer before a technician may confirm
+}
+
+// AnnouncementSpec is a scheduled post (定期发布病毒防治的数据资料).
+type AnnouncementSpec struct {
+	Name     string
+	Schedule string
+	Channel  string
+	Text     string
+}
+
+// MonitorSpec is a path monitor: its site checked on Schedule, a ticket
+// after Failures consecutive failures, none opened between QuietFrom and
+// QuietTo (minutes after midnight; equal means never quiet).
+type MonitorSpec struct {
+	Site               string
+	Schedule           string
+	Failures           int
+	QuietFrom, QuietTo int
+}
+
+// quiet reports whether t falls in the monitor's quiet hours.
+func (m MonitorSpec) quiet(t time.Time, loc *time.Location) bool {
+	if m.QuietFrom == m.QuietTo {
+		return false
+	}
+	lt := t.In(loc)
+	now := lt.Hour()*60 + lt.Minute()
+	if m.QuietFrom < m.QuietTo {
+		return now >= m.QuietFrom && now < m.QuietTo
+	}
+	return now >= m.QuietFrom || now < m.QuietTo
+}
+
+// DigestSpec is when the weekly digest goes, and to whom.
+type DigestSpec struct {
+	Schedule string
+	To       faultline.Role
 }
 
 // IncidentClocks are the security procedure's deadlines.
@@ -85,19 +129,21 @@ type Service struct {
 	now      func() time.Time
 	log      *slog.Logger
 	rec      Recorder
+	sched    Scheduler
 	kick     chan struct{}
 	pacer    pacer
 }
 
 // Deps are a Service's collaborators. Now defaults to time.Now.
 type Deps struct {
-	Store    Store
-	Pinger   Pinger
-	Poster   Poster
-	Settings Settings
-	Now      func() time.Time
-	Log      *slog.Logger
-	Recorder Recorder
+	Store     Store
+	Pinger    Pinger
+	Poster    Poster
+	Settings  Settings
+	Now       func() time.Time
+	Log       *slog.Logger
+	Recorder  Recorder
+	Scheduler Scheduler // required for duties, announcements, monitors and the digest
 }
 
 // New returns a Service.
@@ -116,7 +162,7 @@ func New(d Deps) *Service {
 	}
 	return &Service{
 		store: d.Store, pinger: d.Pinger, poster: d.Poster, settings: d.Settings,
-		cat: faultline.NewCatalog(d.Settings.Language), now: d.Now, log: d.Log, rec: d.Recorder,
+		cat: faultline.NewCatalog(d.Settings.Language), now: d.Now, log: d.Log, rec: d.Recorder, sched: d.Scheduler,
 		kick: make(chan struct{}, 1), pacer: pacer{next: map[string]time.Time{}},
 	}
 }

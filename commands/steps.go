@@ -81,6 +81,9 @@ func (s *Service) step(ctx context.Context, n int64, user string, action faultli
 		if refusal := s.mayStep(f, user, action); refusal != nil {
 			return Response{Reply: refusal}, true
 		}
+		if f.Reporter == faultline.ActorBot {
+			in.OverrideAfter = 0 // a monitor's ticket has nobody to ask: its path check is the answer
+		}
 		g, err := f.Apply(action, user, s.now(), in)
 		if err != nil {
 			return Response{Reply: s.ephemeral(s.refusal(f, action, err))}, true

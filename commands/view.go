@@ -15,7 +15,7 @@ import (
 // what is expected next, and the buttons for the steps its state allows.
 func (s *Service) faultHead(f faultline.Fault) Message {
 	fields := []Field{
-		{Label: s.cat.T("field.reporter"), Value: faultline.Mention(f.Reporter)},
+		{Label: s.cat.T("field.reporter"), Value: s.who(f.Reporter)},
 		{Label: s.cat.T("field.state"), Value: s.cat.T("state." + string(f.State))},
 		{Label: s.cat.T("field.owner"), Value: s.ownerText(f)},
 		{Label: s.cat.T("field.reported"), Value: s.fmtTime(f.CreatedAt) + " · " + s.elapsed(f)},
@@ -87,7 +87,7 @@ func (s *Service) nextStep(f faultline.Fault) string {
 	case faultline.FaultRestartPending:
 		return s.cat.T("next.restart_pending", s.members(faultline.RoleSysadmin))
 	case faultline.FaultVerifying:
-		return s.cat.T("next.verifying", faultline.Mention(f.Reporter))
+		return s.cat.T("next.verifying", s.who(f.Reporter))
 	}
 	return s.cat.T("next." + string(f.State))
 }
@@ -177,7 +177,7 @@ func (s *Service) showFault(ctx context.Context, rest string) Response {
 func (s *Service) eventLine(ev faultline.Event) string {
 	who := s.cat.T("actor.bot")
 	if ev.Actor != faultline.ActorBot {
-		who = faultline.Mention(ev.Actor)
+		who = s.who(ev.Actor)
 	}
 	when := s.fmtTime(ev.At)
 	switch ev.Kind {
@@ -233,4 +233,13 @@ func (s *Service) searchFaults(ctx context.Context, rest string) Response {
 			faultline.Escape(oneLine(f.Resolution.Done, 120))))
 	}
 	return Response{Reply: s.ephemeral(strings.Join(lines, "\n"))}
+}
+
+// who mentions a person, or names the bot when it acted by itself (a
+// monitor opened the ticket).
+func (s *Service) who(user string) string {
+	if user == faultline.ActorBot {
+		return s.cat.T("actor.monitor")
+	}
+	return faultline.Mention(user)
 }

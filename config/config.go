@@ -36,6 +36,8 @@ type Config struct {
 	Announcements []Announcement              `yaml:"announcements"`
 	Probe         Probe                       `yaml:"probe"`
 	External      []ExternalReport            `yaml:"external_reports"`
+	Calendar      Calendar                    `yaml:"calendar"`
+	Digest        Digest                      `yaml:"digest"`
 
 	Env      Env            `yaml:"-"` // from the environment, never from the file
 	Location *time.Location `yaml:"-"` // Timezone, loaded
@@ -117,6 +119,22 @@ type ExternalReport struct {
 	Authority string             `yaml:"authority"` // whom to report to, as people say it
 	Role      faultline.Role     `yaml:"role"`      // who is reminded; default info_manager
 	Note      string             `yaml:"note"`      // how to report: a phone, a form, a link
+}
+
+// Calendar limits duty reminders and escalations to working time: working
+// hours on working days, minus holidays, plus make-up working days (调休).
+// Without it, duties ping at any hour. Faults and incidents ignore it.
+type Calendar struct {
+	WorkingHours string   `yaml:"working_hours"` // "09:00-18:00"
+	WorkingDays  []string `yaml:"working_days"`  // default mon…fri
+	Holidays     []string `yaml:"holidays"`      // YYYY-MM-DD
+	Workdays     []string `yaml:"workdays"`      // make-up working days, YYYY-MM-DD
+}
+
+// Digest is the weekly summary for the department head.
+type Digest struct {
+	Schedule string         `yaml:"schedule"` // default "0 9 * * 1", Monday 09:00
+	To       faultline.Role `yaml:"to"`       // default dept_head
 }
 
 // Probe tunes the ICMP checks of a path.

@@ -107,7 +107,7 @@ testdata/bad-many.yaml:40: announcements[0].text: an announcement needs text to 
 testdata/bad-many.yaml:40: announcements[0].channel: an announcement needs a channel: give channel: here or set channels.announcements
 testdata/bad-many.yaml:42: probe.count: must be between 1 and 20
 testdata/bad-many.yaml:43: probe.concurrency: "lots" is not a whole number
-testdata/bad-many.yaml:44: unknown key "env" at the top level; known keys: timezone, language, channels, roles, sites, devices, lines, backups, deadlines, escalation, monitors, announcements, probe, external_reports`
+testdata/bad-many.yaml:44: unknown key "env" at the top level; known keys: timezone, language, channels, roles, sites, devices, lines, backups, deadlines, escalation, monitors, announcements, probe, external_reports, calendar, digest`
 
 func TestParseProblems(t *testing.T) {
 	t.Parallel()

@@ -39,6 +39,8 @@ var sections = map[reflect.Type]string{
 	reflect.TypeOf(Announcement{}):     "in an announcement",
 	reflect.TypeOf(Probe{}):            "in probe",
 	reflect.TypeOf(ExternalReport{}):   "in an external report duty",
+	reflect.TypeOf(Calendar{}):         "in calendar",
+	reflect.TypeOf(Digest{}):           "in digest",
 }
 
 // goTypes finds a Go type by the name yaml.v3 prints for it.

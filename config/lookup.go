@@ -24,6 +24,12 @@ func (c *Config) applyDefaults() {
 		c.Language = DefaultLanguage
 	}
 	c.Deadlines.applyDefaults()
+	if c.Digest.Schedule == "" {
+		c.Digest.Schedule = "0 9 * * 1"
+	}
+	if c.Digest.To == "" {
+		c.Digest.To = faultline.RoleDeptHead
+	}
 	for i := range c.External {
 		if c.External[i].Role == "" {
 			c.External[i].Role = faultline.RoleInfoManager
@@ -209,4 +215,48 @@ func (m Monitor) Quiet(t time.Time, loc *time.Location) bool {
 		return now >= from && now < to
 	}
 	return now >= from || now < to
+}
+
+// weekdayNames are the names working_days accepts.
+var weekdayNames = map[string]time.Weekday{
+	"sun": time.Sunday, "mon": time.Monday, "tue": time.Tuesday, "wed": time.Wednesday,
+	"thu": time.Thursday, "fri": time.Friday, "sat": time.Saturday,
+}
+
+// WorkCalendar is the calendar as the rules read it; disabled when the
+// config has no working_hours.
+func (c *Config) WorkCalendar() faultline.Calendar {
+	cal := c.Calendar
+	from, to, err := parseQuietHours(cal.WorkingHours)
+	if cal.WorkingHours == "" || err != nil {
+		return faultline.Calendar{}
+	}
+	out := faultline.Calendar{Enabled: true, Start: from, End: to, Location: c.Location,
+		Holidays: dateSet(cal.Holidays), Workdays: dateSet(cal.Workdays)}
+	days := cal.WorkingDays
+	if len(days) == 0 {
+		days = []string{"mon", "tue", "wed", "thu", "fri"}
+	}
+	for _, d := range days {
+		out.Weekdays[weekdayNames[strings.ToLower(d)]] = true
+	}
+	return out
+}
+
+func dateSet(days []string) map[string]bool {
+	set := map[string]bool{}
+	for _, d := range days {
+		set[d] = true
+	}
+	return set
+}
+
+// QuietRange is the monitor's quiet hours as minutes after midnight; equal
+// values mean never quiet.
+func (m Monitor) QuietRange() (from, to int) {
+	from, to, err := parseQuietHours(m.QuietHours)
+	if err != nil {
+		return 0, 0
+	}
+	return from, to
 }

@@ -29,6 +29,13 @@ func validate(c *Config, col *collector) {
 	checkBackups(c, col)
 	checkDeadlines(c, col)
 	checkExternal(c, col)
+	checkCalendar(c, col)
+	if c.Digest.Schedule != "" {
+		checkSchedule(col, "digest.schedule", "the digest", c.Digest.Schedule)
+	}
+	if c.Digest.To != "" {
+		checkRole(col, "digest.to", c.Digest.To)
+	}
 	checkEscalation(c, col)
 	checkMonitors(c, col)
 	checkAnnouncements(c, col)
@@ -232,5 +239,29 @@ func checkProbe(c *Config, col *collector) {
 	checkPositive(col, "probe.wait", p.Wait)
 	if p.Concurrency < 0 || p.Concurrency > 4096 || (p.Concurrency == 0 && col.ix.has("probe.concurrency")) {
 		col.add("probe.concurrency", "must be between 1 and 4096")
+	}
+}
+
+// checkCalendar: working hours as HH:MM-HH:MM within one day, known day
+// names, and dates as YYYY-MM-DD.
+func checkCalendar(c *Config, col *collector) {
+	cal := c.Calendar
+	if cal.WorkingHours != "" {
+		from, to, err := parseQuietHours(cal.WorkingHours)
+		if err != nil || from >= to {
+			col.add("calendar.working_hours", "%q is not a working day's hours; write them like 09:00-18:00", cal.WorkingHours)
+		}
+	}
+	for i, d := range cal.WorkingDays {
+		if _, ok := weekdayNames[strings.ToLower(d)]; !ok {
+			col.add(fmt.Sprintf("calendar.working_days[%d]", i), "%q is not a day; use mon, tue, wed, thu, fri, sat or sun", d)
+		}
+	}
+	for name, list := range map[string][]string{"holidays": cal.Holidays, "workdays": cal.Workdays} {
+		for i, d := range list {
+			if _, err := time.Parse("2006-01-02", d); err != nil {
+				col.add(fmt.Sprintf("calendar.%s[%d]", name, i), "%q is not a date; write it as YYYY-MM-DD, like 2026-10-01", d)
+			}
+		}
 	}
 }

@@ -170,6 +170,63 @@ CREATE INDEX incident_followups_incident ON incident_followups (incident_id, id)
 		"postgres": `CREATE SEQUENCE incident_numbers`,
 		"sqlite":   `INSERT INTO counters (name, value) VALUES ('incident', 0)`,
 	}},
+	{4, "duties and their occurrences, schedules, path monitors", `
+CREATE TABLE duties (
+	id            {{id}},
+	name          TEXT NOT NULL UNIQUE,
+	owners        TEXT NOT NULL,
+	schedule      TEXT NOT NULL,
+	grace_seconds BIGINT NOT NULL,
+	escalate_to   TEXT NOT NULL,
+	instructions  TEXT NOT NULL DEFAULT '',
+	source        TEXT NOT NULL,
+	paused        BOOLEAN NOT NULL DEFAULT FALSE,
+	next_due_at   {{time}} NOT NULL,
+	created_by    TEXT NOT NULL DEFAULT '',
+	created_at    {{time}} NOT NULL,
+	version       INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX duties_due ON duties (next_due_at) WHERE paused = FALSE;
+CREATE TABLE duty_occurrences (
+	id           {{id}},
+	duty_id      BIGINT NOT NULL REFERENCES duties (id),
+	owner        TEXT NOT NULL,
+	due_at       {{time}} NOT NULL,
+	state        TEXT NOT NULL,
+	remind_at    {{time}} NOT NULL,
+	reminded_at  {{time}},
+	escalate_at  {{time}} NOT NULL,
+	escalated_at {{time}},
+	done_at      {{time}},
+	done_by      TEXT NOT NULL DEFAULT '',
+	note         TEXT NOT NULL DEFAULT '',
+	reason       TEXT NOT NULL DEFAULT '',
+	snoozes      INTEGER NOT NULL DEFAULT 0,
+	owner_gone   BOOLEAN NOT NULL DEFAULT FALSE,
+	UNIQUE (duty_id, owner, due_at)
+);
+CREATE INDEX duty_occurrences_remind ON duty_occurrences (remind_at) WHERE state = 'pending';
+CREATE INDEX duty_occurrences_escalate ON duty_occurrences (escalate_at) WHERE state = 'pending' AND escalated_at IS NULL;
+CREATE INDEX duty_occurrences_due ON duty_occurrences (due_at);
+CREATE TABLE schedules (
+	name        TEXT PRIMARY KEY,
+	spec        TEXT NOT NULL,
+	next_due_at {{time}} NOT NULL,
+	last_run_at {{time}}
+);
+CREATE TABLE monitor_states (
+	site          TEXT PRIMARY KEY,
+	failing       TEXT NOT NULL DEFAULT '',
+	consecutive   INTEGER NOT NULL DEFAULT 0,
+	history       TEXT NOT NULL DEFAULT '',
+	fault_id      BIGINT NOT NULL DEFAULT 0,
+	flapping      BOOLEAN NOT NULL DEFAULT FALSE,
+	last_check_at {{time}},
+	version       INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX faults_created ON faults (created_at);
+CREATE INDEX incidents_created ON incidents (created_at)
+`, nil},
 }
 
 var dialectTypes = map[string]*strings.Replacer{

@@ -48,6 +48,17 @@ type Slack struct {
 	perChan  time.Duration        // rate limit of chat.postMessage per channel; 0: none
 	lastPost map[string]time.Time // channel → last accepted post
 	limited  int                  // 429s answered because of perChan
+	deleted  map[string]bool      // users.info says these accounts are deleted
+}
+
+// DeleteUser makes users.info say user's account is deleted (they left).
+func (s *Slack) DeleteUser(user string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.deleted == nil {
+		s.deleted = map[string]bool{}
+	}
+	s.deleted[user] = true
 }
 
 // RateLimit makes chat.postMessage accept at most one message per channel
@@ -236,6 +247,11 @@ func (s *Slack) answer(w http.ResponseWriter, method string, p map[string]string
 		writeJSON(w, map[string]any{"ok": true, "view": map[string]any{"id": "V0FAKE"}})
 	case "conversations.open":
 		writeJSON(w, map[string]any{"ok": true, "channel": map[string]any{"id": "D0" + strings.ToUpper(p["users"])}})
+	case "users.info":
+		s.mu.Lock()
+		deleted := s.deleted[p["user"]]
+		s.mu.Unlock()
+		writeJSON(w, map[string]any{"ok": true, "user": map[string]any{"id": p["user"], "name": strings.ToLower(p["user"]), "deleted": deleted}})
 	case "auth.test":
 		writeJSON(w, map[string]any{"ok": true, "user_id": "U0FAULTLINE", "bot_id": "B0FAULTLINE", "team_id": "T0FAKE"})
 	default:

@@ -28,7 +28,7 @@ func (e environment) export(ctx context.Context, args []string) error {
 		return err
 	}
 	defer db.Close()
-	svc := commands.New(commands.Deps{Store: db, Settings: settings(cfg, 0), Log: quietLogger(e)})
+	svc := newService(cfg, commands.Deps{Store: db, Log: quietLogger(e)}, 0)
 	switch {
 	case fs.NArg() == 1 && *from == "":
 		n, err := faultline.ParseIncidentRef(fs.Arg(0))

@@ -45,10 +45,10 @@ func (e environment) serve(ctx context.Context, args []string) error {
 	pinger := prober(cfg, log, reg)
 	defer pinger.Close()
 	api := bot.NewWebAPI(cfg.Env.BotToken, cfg.Env.APIURL)
-	svc := commands.New(commands.Deps{
-		Store: db, Pinger: pinger, Poster: api, Settings: settings(cfg, time.Second), Log: log,
-		Recorder: bot.NewFlowMetrics(reg),
-	})
+	svc := newService(cfg, commands.Deps{Store: db, Pinger: pinger, Poster: api, Log: log, Recorder: bot.NewFlowMetrics(reg)}, time.Second)
+	if err := svc.Start(ctx); err != nil {
+		return err
+	}
 	metrics := bot.NewMetrics(reg)
 	sc := bot.ServerConfig{
 		Handler: svc, API: api, Dedup: db, SigningSecret: cfg.Env.SigningSecret,

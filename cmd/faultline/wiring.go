@@ -14,6 +14,7 @@ import (
 	"github.com/faultline/faultline"
 	"github.com/faultline/faultline/commands"
 	"github.com/faultline/faultline/config"
+	"github.com/faultline/faultline/jobs"
 	"github.com/faultline/faultline/probe"
 	"github.com/faultline/faultline/storage"
 )
@@ -71,7 +72,56 @@ func settings(cfg *config.Config, pace time.Duration) commands.Settings {
 			ReportReminders: d.IncidentReportReminders, SummaryReminders: d.IncidentSummaryReminders,
 		},
 		External: externalDuties(cfg.External),
+
+		Duties:        duties(cfg.Backups),
+		DutyGrace:     d.BackupConfirm,
+		Calendar:      cfg.WorkCalendar(),
+		Announcements: announcements(cfg.Announcements),
+		Monitors:      monitors(cfg),
+		Digest:        commands.DigestSpec{Schedule: cfg.Digest.Schedule, To: cfg.Digest.To},
 	}
+}
+
+func duties(list []config.Backup) []faultline.Duty {
+	out := make([]faultline.Duty, len(list))
+	for i, b := range list {
+		out[i] = faultline.Duty{Name: b.Name, Owners: b.Owners, Schedule: b.Schedule, Grace: b.Grace,
+			EscalateTo: b.EscalateTo, Instructions: b.Instructions}
+	}
+	return out
+}
+
+func announcements(list []config.Announcement) []commands.AnnouncementSpec {
+	out := make([]commands.AnnouncementSpec, len(list))
+	for i, a := range list {
+		out[i] = commands.AnnouncementSpec{Name: a.Name, Schedule: a.Schedule, Channel: a.Channel, Text: a.Text}
+	}
+	return out
+}
+
+// monitors names each monitor by its site's configured name, whatever
+// alias the config used.
+func monitors(cfg *config.Config) []commands.MonitorSpec {
+	out := make([]commands.MonitorSpec, 0, len(cfg.Monitors))
+	for _, m := range cfg.Monitors {
+		site, ok := cfg.Site(m.Site)
+		if !ok {
+			continue
+		}
+		from, to := m.QuietRange()
+		out = append(out, commands.MonitorSpec{Site: site.Name, Schedule: m.Schedule, Failures: m.Failures, QuietFrom: from, QuietTo: to})
+	}
+	return out
+}
+
+// newService builds the flows for a command: the config's settings, the
+// schedules read in its time zone.
+func newService(cfg *config.Config, d commands.Deps, pace time.Duration) *commands.Service {
+	if d.Settings.FaultsChannel == "" {
+		d.Settings = settings(cfg, pace)
+	}
+	d.Scheduler = jobs.Schedules{Location: cfg.Location}
+	return commands.New(d)
 }
 
 func externalDuties(list []config.ExternalReport) []commands.ExternalDuty {

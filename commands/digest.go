@@ -1,0 +1,154 @@
+package commands
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/faultline/faultline"
+)
+
+// sendDigest sends the week before due to the digest's role by DM.
+func (s *Service) sendDigest(ctx context.Context, due time.Time) error {
+	w, err := s.store.Week(ctx, due.AddDate(0, 0, -7), due)
+	if err != nil {
+		return err
+	}
+	out := s.dmRole(s.settings.Digest.To, s.DigestText(w))
+	if len(out) == 0 {
+		return nil
+	}
+	return s.commit(ctx, Change{Out: out})
+}
+
+// DigestText is the weekly digest for the department head, in the
+// configured language: faults opened and closed, time to take and to close
+// (median and 90th percentile), escalations, incidents by severity and
+// reports overdue, backup compliance per duty, and the hops that failed
+// most.
+func (s *Service) DigestText(w faultline.Week) string {
+	t := s.cat.T
+	last := w.To.Add(-time.Second)
+	lines := []string{t("digest.title", s.fmtDate(w.From), s.fmtDate(last))}
+	opened, closed, took, ran := s.faultFigures(w)
+	lines = append(lines,
+		t("digest.faults", opened, closed),
+		t("digest.take", percentiles(took)),
+		t("digest.close", percentiles(ran)),
+		t("digest.escalations", w.FaultEscalations, w.IncidentEscalations),
+		s.incidentFigures(w))
+	lines = append(lines, s.backupFigures(w)...)
+	lines = append(lines, s.worstHops(w))
+	return strings.Join(lines, "\n")
+}
+
+func (s *Service) faultFigures(w faultline.Week) (opened, closed int, took, ran []time.Duration) {
+	in := func(at time.Time) bool { return !at.IsZero() && !at.Before(w.From) && at.Before(w.To) }
+	for _, f := range w.Faults {
+		if in(f.CreatedAt) {
+			opened++
+		}
+		if in(f.TakenAt) {
+			took = append(took, f.TakenAt.Sub(f.CreatedAt))
+		}
+		if in(f.ClosedAt) {
+			closed++
+			ran = append(ran, f.ClosedAt.Sub(f.CreatedAt))
+		}
+	}
+	return opened, closed, took, ran
+}
+
+// percentiles is "median X · 90th percentile Y" (nearest rank), or a dash.
+func percentiles(ds []time.Duration) string {
+	if len(ds) == 0 {
+		return "—"
+	}
+	sort.Slice(ds, func(i, j int) bool { return ds[i] < ds[j] })
+	rank := func(p float64) time.Duration {
+		i := int(p*float64(len(ds))+0.999999) - 1
+		return ds[max(0, min(i, len(ds)-1))]
+	}
+	return fmt.Sprintf("%s / %s", faultline.Unescape(durationText(rank(0.5))), faultline.Unescape(durationText(rank(0.9))))
+}
+
+func (s *Service) incidentFigures(w faultline.Week) string {
+	by := map[faultline.Severity]int{}
+	overdue := 0
+	for _, i := range w.Incidents {
+		by[i.Severity]++
+		if i.ReportedAt.IsZero() || i.ReportedAt.Sub(i.CreatedAt) > s.settings.Incident.Report {
+			overdue++
+		}
+	}
+	return s.cat.T("digest.incidents", len(w.Incidents), by[faultline.SevGeneral], by[faultline.SevMajor],
+		by[faultline.SevCritical], by[""], overdue)
+}
+
+// backupFigures: per duty, how many of its occurrences were confirmed,
+// missed (escalated unconfirmed), could not be done, or are still open.
+func (s *Service) backupFigures(w faultline.Week) []string {
+	type tally struct{ total, done, missed, cant, open int }
+	per := map[string]*tally{}
+	var names []string
+	for _, o := range w.Occurrences {
+		t, ok := per[o.Duty]
+		if !ok {
+			t = &tally{}
+			per[o.Duty] = t
+			names = append(names, o.Duty)
+		}
+		t.total++
+		switch {
+		case o.State == faultline.OccDone:
+			t.done++
+		case o.State == faultline.OccCant:
+			t.cant++
+		case o.Missed():
+			t.missed++
+		default:
+			t.open++
+		}
+	}
+	if len(names) == 0 {
+		return []string{s.cat.T("digest.backups_none")}
+	}
+	sort.Strings(names)
+	lines := []string{s.cat.T("digest.backups")}
+	for _, n := range names {
+		t := per[n]
+		lines = append(lines, s.cat.T("digest.backup", faultline.Escape(n), t.done, t.total, t.missed, t.cant, t.open))
+	}
+	return lines
+}
+
+// worstHops names the hops that failed most often among the week's new
+// tickets.
+func (s *Service) worstHops(w faultline.Week) string {
+	count := map[string]int{}
+	for _, f := range w.Faults {
+		if f.Hop != "" && !f.CreatedAt.Before(w.From) && f.CreatedAt.Before(w.To) {
+			count[f.Target+" / "+f.Hop]++
+		}
+	}
+	if len(count) == 0 {
+		return s.cat.T("digest.hops_none")
+	}
+	hops := make([]string, 0, len(count))
+	for h := range count {
+		hops = append(hops, h)
+	}
+	sort.Slice(hops, func(i, j int) bool {
+		if count[hops[i]] != count[hops[j]] {
+			return count[hops[i]] > count[hops[j]]
+		}
+		return hops[i] < hops[j]
+	})
+	parts := make([]string, 0, 3)
+	for _, h := range hops[:min(3, len(hops))] {
+		parts = append(parts, fmt.Sprintf("%s (%d)", faultline.Escape(h), count[h]))
+	}
+	return s.cat.T("digest.hops", strings.Join(parts, ", "))
+}
