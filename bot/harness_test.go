@@ -82,14 +82,28 @@ func setup(t testing.TB, db *storage.DB) *harness { return setupWith(t, db, true
 // loop run as in serve, otherwise the test drives them (Flush, FireDue)
 // and its clock (advance) so that every step is deterministic.
 func setupWith(t testing.TB, db *storage.DB, withJobs bool) *harness {
-	h := &harness{slack: slackfake.New(t, token), db: db, pinger: &probetest.Script{}, reg: prometheus.NewRegistry(), clock: time.Now()}
+	return setupCustom(t, db, withJobs, time.Now(), nil)
+}
+
+// setupCustom is setupWith starting the clock at start, with the settings
+// changed by adjust (duties, a calendar…), and the service started (its
+// duties and schedules synced) as serve does.
+func setupCustom(t testing.TB, db *storage.DB, withJobs bool, start time.Time, adjust func(*commands.Settings)) *harness {
+	h := &harness{slack: slackfake.New(t, token), db: db, pinger: &probetest.Script{}, reg: prometheus.NewRegistry(), clock: start}
 	h.reg.MustRegister(bot.Gauges{Store: db, ReportWithin: time.Hour, Log: storagetest.Logger()})
 	log := storagetest.Logger()
 	api := bot.NewWebAPI(token, h.slack.APIURL())
+	set := testSettings(faultline.LangEN)
+	if adjust != nil {
+		adjust(&set)
+	}
 	svc := commands.New(commands.Deps{
-		Store: db, Pinger: h.pinger, Poster: api, Log: log, Settings: testSettings(faultline.LangEN),
-		Now: h.now, Recorder: bot.NewFlowMetrics(h.reg),
+		Store: db, Pinger: h.pinger, Poster: api, Log: log, Settings: set,
+		Now: h.now, Recorder: bot.NewFlowMetrics(h.reg), Scheduler: jobs.Schedules{Location: set.Location},
 	})
+	if err := svc.Start(context.Background()); err != nil {
+		t.Fatal(err)
+	}
 	metrics := bot.NewMetrics(h.reg)
 	workers := bot.NewWorkers(log, metrics.WorkFailed)
 	h.config = bot.ServerConfig{

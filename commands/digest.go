@@ -30,8 +30,7 @@ func (s *Service) sendDigest(ctx context.Context, due time.Time) error {
 // most.
 func (s *Service) DigestText(w faultline.Week) string {
 	t := s.cat.T
-	last := w.To.Add(-time.Second)
-	lines := []string{t("digest.title", s.fmtDate(w.From), s.fmtDate(last))}
+	lines := []string{t("digest.title", s.fmtTime(w.From), s.fmtTime(w.To))}
 	opened, closed, took, ran := s.faultFigures(w)
 	lines = append(lines,
 		t("digest.faults", opened, closed),

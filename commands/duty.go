@@ -35,15 +35,20 @@ func (s *Service) runDuties(ctx context.Context, now time.Time) error {
 	return errors.Join(err, s.sendReminders(ctx, now), s.escalateDuties(ctx, now))
 }
 
-// occurrencesOf is one occurrence per owner for a duty coming due. The
-// reminder waits for working time, and the grace counts from the reminder.
-// The next due time counts from now, so a duty missed while the bot was
-// down comes due once, not once per missed tick.
+// occurrencesOf is one occurrence per owner for a duty coming due. On a
+// day that is not worked (a holiday, a weekend that is no make-up day) it
+// is not due at all; outside working hours its reminder waits for them,
+// and the grace counts from the reminder. The next due time counts from
+// now, so a duty missed while the bot was down comes due once, not once
+// per missed tick.
 func (s *Service) occurrencesOf(ctx context.Context, d faultline.Duty, now time.Time) ([]faultline.Occurrence, time.Time) {
 	next, err := s.sched.Next(d.Schedule, now)
 	if err != nil {
 		s.log.ErrorContext(ctx, "duty schedule", "duty", d.Name, "err", err)
 		next = now.Add(dutyFallbackPeriod)
+	}
+	if !s.settings.Calendar.WorkingDay(d.NextDue) {
+		return nil, next
 	}
 	remind := s.settings.Calendar.Next(d.NextDue)
 	escalate := s.settings.Calendar.Next(remind.Add(d.Grace))

@@ -44,13 +44,20 @@ type flow struct {
 	now time.Time
 }
 
-func newFlow(t *testing.T, db *storage.DB) *flow {
+func newFlow(t *testing.T, db *storage.DB) *flow { return newFlowIn(t, db, faultline.LangZH) }
+
+// newFlowLang is a service in lang over a fresh SQLite file.
+func newFlowLang(t *testing.T, lang faultline.Lang) *commands.Service {
+	return newFlowIn(t, storagetest.Open(t, "sqlite"), lang).svc
+}
+
+func newFlowIn(t *testing.T, db *storage.DB, lang faultline.Lang) *flow {
 	f := &flow{t: t, now: time.Date(2026, 11, 27, 1, 30, 0, 0, time.UTC)}
 	shanghai, _ := time.LoadLocation("Asia/Shanghai")
 	f.svc = commands.New(commands.Deps{
 		Store: db, Pinger: &probetest.Script{}, Log: storagetest.Logger(), Now: func() time.Time { return f.now },
 		Settings: commands.Settings{
-			Language: faultline.LangZH, Location: shanghai, FaultsChannel: "C0FAULTS",
+			Language: lang, Location: shanghai, FaultsChannel: "C0FAULTS",
 			IncidentsChannel: "G0INCIDENTS", AnnouncementsChannel: "C0ANNOUNCE",
 			Roles: map[faultline.Role][]string{
 				faultline.RoleInfoManager: {"U0SEC"}, faultline.RoleDeptHead: {"U0HEAD"}, faultline.RoleExec: {"U0EXEC"},

@@ -14,6 +14,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/faultline/faultline/probe/probetest"
+
 	"github.com/faultline/faultline"
 )
 
@@ -137,27 +139,10 @@ func needTool(t testing.TB, tool string) {
 	}
 }
 
-// silentHost returns a loopback address of its own whose echo requests an
-// nftables table drops on input, so sending succeeds and no reply comes.
-// The table is deleted when the test ends.
+// silentHost returns a loopback address of its own that never answers.
 func silentHost(t testing.TB) string {
 	t.Helper()
-	needTool(t, "nft")
-	addr := fmt.Sprintf("127.77.%d.%d", 1+rand.IntN(254), 1+rand.IntN(254))
-	table := fmt.Sprintf("fl_probe_%08x", rand.Uint32())
-	ruleset := fmt.Sprintf(`table ip %s {
-	chain input {
-		type filter hook input priority 0; policy accept;
-		ip daddr %s icmp type echo-request drop
-	}
-}
-`, table, addr)
-	cmd := exec.Command("nft", "-f", "-")
-	cmd.Stdin = strings.NewReader(ruleset)
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("nft -f: %v\n%s", err, out)
-	}
-	t.Cleanup(func() { run(t, "nft", "delete", "table", "ip", table) })
+	addr, _ := probetest.SilentHost(t)
 	return addr
 }
 
