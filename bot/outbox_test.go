@@ -89,6 +89,31 @@ func TestOutboxGivesUpOnPermanentErrors(t *testing.T) {
 	})
 }
 
+// Stopping the bot while Slack is taking a message does not cut the send
+// off: the message is recorded as sent, so the next start does not post
+// it again once its claim lapses.
+func TestOutboxFinishesASendWhenStopped(t *testing.T) {
+	storagetest.Run(t, func(t *testing.T, db *storage.DB) {
+		h := setupWith(t, db, false)
+		h.slack.Script("chat.postMessage", slackfake.Scripted{Delay: 300 * time.Millisecond})
+		h.bot.Command(t, "U0REPORTER", "C0GENERAL", "/fault", "office-a down")
+		h.work.Wait()
+		ctx, stop := context.WithCancel(context.Background())
+		time.AfterFunc(100*time.Millisecond, stop)
+		tried, _, err := h.svc.DeliverDue(ctx)
+		if err != nil || tried != 1 {
+			t.Fatalf("delivery while stopping: tried %d, %v", tried, err)
+		}
+		f, err := db.Fault(context.Background(), 1)
+		if err != nil || f.MessageTS == "" {
+			t.Fatalf("the ticket's message, which Slack took, is not recorded: %+v %v", f, err)
+		}
+		if n := len(h.slack.Calls("chat.postMessage")); n != 1 {
+			t.Fatalf("%d posts", n)
+		}
+	})
+}
+
 func firstLine(s string) string {
 	line, _, _ := strings.Cut(s, "\n")
 	return line

@@ -11,6 +11,7 @@ import (
 
 const (
 	claimLease  = 30 * time.Second // a worker that dies mid-send frees its message after this
+	sendTimeout = 20 * time.Second // one send and its record, shorter than the lease
 	maxBackoff  = 5 * time.Minute
 	outboxBatch = 200
 )
@@ -86,6 +87,12 @@ func (s *Service) deliver(ctx context.Context, o Outgoing, now time.Time) (bool,
 	if err != nil || !claimed {
 		return false, err
 	}
+	// Once claimed, the message is sent and its outcome recorded even if
+	// the bot is shutting down meanwhile: cut off halfway, Slack may have
+	// posted it with no record here, and the next start would post it
+	// again after the claim lapsed.
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), sendTimeout)
+	defer cancel()
 	channel, ts, sendErr := s.send(ctx, o)
 	ch := pacingChannel(o)
 	if sendErr == nil {

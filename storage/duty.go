@@ -109,8 +109,10 @@ func syncDuty(tx *gorm.DB, d faultline.Duty, now time.Time) error {
 	var old dutyRow
 	err := tx.Where("name = ?", d.Name).Take(&old).Error
 	if errors.Is(err, gorm.ErrRecordNotFound) {
+		// Another process starting at the same moment may add it first;
+		// its row, with the same schedule, stands.
 		row := newDutyRow(d, now)
-		return tx.Create(&row).Error
+		return tx.Clauses(clause.OnConflict{DoNothing: true}).Create(&row).Error
 	}
 	if err != nil {
 		return err

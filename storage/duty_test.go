@@ -195,6 +195,47 @@ func TestSchedulesFireOnce(t *testing.T) {
 	})
 }
 
+// Two processes starting at once on an empty database both register the
+// config's duties and schedules without error, once; a later start leaves
+// a fired schedule's next time alone unless its spec changed.
+func TestSyncFromTwoProcessesAtOnce(t *testing.T) {
+	storagetest.Run(t, func(t *testing.T, db *storage.DB) {
+		ctx := context.Background()
+		specs := map[string]string{"digest": "@weekly", "announce:av": "@every 1h"}
+		var wg sync.WaitGroup
+		errs := make([]error, 4)
+		for i := range 2 {
+			wg.Go(func() {
+				errs[2*i] = db.SyncDuties(ctx, []faultline.Duty{hourly("ledger", "U0A"), hourly("drawings", "U0B")}, t0)
+				errs[2*i+1] = db.SyncSchedules(ctx, specs, func(string) time.Time { return t0 })
+			})
+		}
+		wg.Wait()
+		if err := errors.Join(errs...); err != nil {
+			t.Fatal(err)
+		}
+		if duties, err := db.Duties(ctx); err != nil || len(duties) != 2 {
+			t.Fatalf("duties %+v, %v", duties, err)
+		}
+		fired, err := db.FireDueSchedules(ctx, t0, 10, func(string, time.Time) (time.Time, commands.Change) {
+			return t0.Add(time.Hour), commands.Change{}
+		})
+		if err != nil || len(fired) != 2 {
+			t.Fatalf("fired %+v, %v", fired, err)
+		}
+		specs["digest"] = "@daily"
+		if err := db.SyncSchedules(ctx, specs, func(string) time.Time { return t0 }); err != nil {
+			t.Fatal(err)
+		}
+		fired, err = db.FireDueSchedules(ctx, t0.Add(time.Minute), 10, func(string, time.Time) (time.Time, commands.Change) {
+			return t0.Add(time.Hour), commands.Change{}
+		})
+		if err != nil || len(fired) != 1 || fired[0].Name != "digest" {
+			t.Fatalf("after the digest's spec changed, fired %+v, %v; want the digest alone", fired, err)
+		}
+	})
+}
+
 // The week's figures read what happened in it and nothing else.
 func TestWeek(t *testing.T) {
 	storagetest.Run(t, func(t *testing.T, db *storage.DB) {

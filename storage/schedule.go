@@ -42,11 +42,20 @@ func (db *DB) SyncSchedules(ctx context.Context, specs map[string]string, next f
 			}
 		}
 		for name, spec := range specs {
-			if old, ok := have[name]; ok && old.Spec == spec {
-				continue
-			}
+			old, ok := have[name]
 			row := scheduleRow{Name: name, Spec: spec, NextDueAt: next(spec).UTC()}
-			err := tx.Clauses(clause.OnConflict{UpdateAll: true}).Create(&row).Error
+			var err error
+			switch {
+			case ok && old.Spec == spec:
+				continue
+			case ok:
+				err = tx.Model(&scheduleRow{}).Where("name = ? AND spec = ?", name, old.Spec).
+					Updates(map[string]any{"spec": spec, "next_due_at": row.NextDueAt}).Error
+			default:
+				// A process starting at the same moment may add it first;
+				// overwriting its row could move a time it already fired.
+				err = tx.Clauses(clause.OnConflict{DoNothing: true}).Create(&row).Error
+			}
 			if err != nil {
 				return err
 			}

@@ -24,6 +24,7 @@ type Call struct {
 	Method string            // "chat.postMessage", or "response_url"
 	Params map[string]string // form values, or top-level JSON fields as text
 	Body   string            // the raw body
+	At     time.Time         // when the fake received it
 }
 
 // Scripted is a canned answer for the next call of a method.
@@ -31,6 +32,9 @@ type Scripted struct {
 	Status     int    // HTTP status; 0 means 200
 	RetryAfter string // Retry-After header for a 429
 	Error      string // ok:false with this error code
+	// Delay holds the answer this long; with no Status and no Error the
+	// answer is then the usual success.
+	Delay time.Duration
 }
 
 // Slack is the fake. Its zero value is not usable; call New.
@@ -164,6 +168,11 @@ func (s *Slack) serve(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if sc, ok := s.next(method); ok {
+		time.Sleep(sc.Delay)
+		if sc.Status == 0 && sc.Error == "" {
+			s.answer(w, method, params, body)
+			return
+		}
 		s.answerScripted(w, method, params, body, sc)
 		return
 	}
@@ -267,6 +276,7 @@ func (s *Slack) nextTS() string {
 }
 
 func (s *Slack) record(c Call) {
+	c.At = time.Now()
 	s.mu.Lock()
 	s.calls = append(s.calls, c)
 	s.mu.Unlock()

@@ -7,13 +7,16 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
+	"log/slog"
 	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/faultline/faultline/bot/slackfake"
+	"github.com/faultline/faultline/storage"
 	"github.com/faultline/faultline/storage/storagetest"
 )
 
@@ -365,6 +368,124 @@ func TestIncidentClocksThroughServe(t *testing.T) {
 			}
 			if lines := strings.Count(csv.String(), "\n"); lines != 3 || !strings.HasPrefix(csv.String(), "incident,declared_at") {
 				t.Fatalf("export CSV (%d lines):\n%s", lines, csv.String())
+			}
+		})
+	}
+}
+
+const dutyConfig = `backups:
+  - name: nightly
+    owner: U0OWNER
+    schedule: "@every 3s"
+    grace: 2s
+    escalate_to: it_supervisor
+    instructions: copy the ledger to the NAS
+announcements:
+  - name: bulletin
+    schedule: "@every 3s"
+    channel: C0ANNOUNCE
+    text: antivirus definitions updated
+`
+
+// posts returns when each message to channel containing what was received.
+func posts(calls []slackfake.Call, channel, what string) []time.Time {
+	var at []time.Time
+	for _, c := range calls {
+		if c.Method == "chat.postMessage" && c.Params["channel"] == channel && strings.Contains(c.Params["text"], what) {
+			at = append(at, c.At)
+		}
+	}
+	return at
+}
+
+// Two serve processes on one database: each duty reminder, its
+// escalation and each announcement goes out once, spaced by the schedule.
+func TestTwoServesRemindAndAnnounceOnce(t *testing.T) {
+	config := strings.Replace(testConfig, "  maintainer: [U0TECH]\n", "  maintainer: [U0TECH]\n  it_supervisor: [U0SUPER]\n", 1) + dutyConfig
+	for _, dialect := range storagetest.Dialects(t) {
+		t.Run(dialect, func(t *testing.T) {
+			t.Parallel()
+			fake := slackfake.New(t, "xoxb-e2e")
+			url := storagetest.URL(t, dialect)
+			_, stopA := serve(t, url, config, fake)
+			_, stopB := serve(t, url, config, fake)
+			fake.WaitFor(t, "three bulletins, reminders and escalations", func(c []slackfake.Call) bool {
+				return len(posts(c, "C0ANNOUNCE", "antivirus")) >= 3 && len(posts(c, "D0U0OWNER", "nightly* is due")) >= 3 &&
+					len(posts(c, "D0U0SUPER", "nightly")) >= 2
+			})
+			// A duplicate would come from the other process's next tick.
+			time.Sleep(1500 * time.Millisecond)
+			if err := errors.Join(stopA(), stopB()); err != nil {
+				t.Fatal(err)
+			}
+			calls := fake.Calls()
+			for _, p := range []struct{ channel, what string }{
+				{"C0ANNOUNCE", "antivirus"}, {"D0U0OWNER", "nightly* is due"}, {"D0U0SUPER", "nightly"},
+			} {
+				at := posts(calls, p.channel, p.what)
+				for i := 1; i < len(at); i++ {
+					if gap := at[i].Sub(at[i-1]); gap < 2*time.Second {
+						t.Errorf("%s: posts %d and %d only %v apart; every 3s, once each, was wanted", p.channel, i-1, i, gap)
+					}
+				}
+			}
+			db, err := storage.Open(context.Background(), url, slog.New(slog.DiscardHandler))
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer db.Close()
+			duty, err := db.Duty(context.Background(), "nightly")
+			if err != nil {
+				t.Fatal(err)
+			}
+			occ, err := db.DutyOccurrences(context.Background(), duty.ID, 100)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got, want := len(posts(calls, "D0U0OWNER", "nightly* is due")), len(occ); got != want {
+				t.Errorf("%d reminders for %d stored occurrences", got, want)
+			}
+		})
+	}
+}
+
+// A duty and an announcement that fell due several times while the bot
+// was down run once when it starts again, not once per missed time.
+func TestRestartCatchesUpOnce(t *testing.T) {
+	config := strings.Replace(testConfig, "  maintainer: [U0TECH]\n", "  maintainer: [U0TECH]\n  it_supervisor: [U0SUPER]\n", 1) + dutyConfig
+	for _, dialect := range storagetest.Dialects(t) {
+		t.Run(dialect, func(t *testing.T) {
+			t.Parallel()
+			fake := slackfake.New(t, "xoxb-e2e")
+			url := storagetest.URL(t, dialect)
+			_, stop := serve(t, url, config, fake)
+			fake.WaitFor(t, "the first reminder and bulletin", func(c []slackfake.Call) bool {
+				return len(posts(c, "C0ANNOUNCE", "antivirus")) >= 1 && len(posts(c, "D0U0OWNER", "nightly* is due")) >= 1
+			})
+			if err := stop(); err != nil {
+				t.Fatal(err)
+			}
+			before := fake.Calls()
+			time.Sleep(7 * time.Second) // two more due times pass with nobody running
+			restart := time.Now()
+			_, stop = serve(t, url, config, fake)
+			defer stop()
+			fake.WaitFor(t, "the catch-up", func(c []slackfake.Call) bool {
+				return len(posts(c, "C0ANNOUNCE", "antivirus")) > len(posts(before, "C0ANNOUNCE", "antivirus")) &&
+					len(posts(c, "D0U0OWNER", "nightly* is due")) > len(posts(before, "D0U0OWNER", "nightly* is due"))
+			})
+			time.Sleep(time.Second) // more catch-up would come on the next tick, the next due time 3s off
+			calls := fake.Calls()
+			for _, p := range []struct{ channel, what string }{{"C0ANNOUNCE", "antivirus"}, {"D0U0OWNER", "nightly* is due"}} {
+				var since []time.Time
+				for _, at := range posts(calls, p.channel, p.what) {
+					if at.After(restart) && at.Before(restart.Add(2500*time.Millisecond)) {
+						since = append(since, at)
+					}
+				}
+				if len(since) != 1 {
+					t.Errorf("%s: %d posts in the first 2.5s after the restart; one catch-up was wanted", p.channel, len(since))
+				}
 			}
 		})
 	}
