@@ -93,6 +93,7 @@ func setupCustom(t testing.TB, db *storage.DB, withJobs bool, start time.Time, a
 	h.reg.MustRegister(bot.Gauges{Store: db, ReportWithin: time.Hour, Log: storagetest.Logger()})
 	log := storagetest.Logger()
 	api := bot.NewWebAPI(token, h.slack.APIURL())
+	api.Now = h.now
 	set := testSettings(faultline.LangEN)
 	if adjust != nil {
 		adjust(&set)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync"
 	"time"
 
 	"github.com/slack-go/slack"
@@ -12,14 +13,61 @@ import (
 )
 
 // WebAPI posts through Slack's Web API. It implements commands.Poster.
+//
+// It remembers what does not change, so a burst of reminders does not
+// spend Slack's per-minute allowance (conversations.open is Tier 3, 50+
+// a minute; users.info Tier 4): the DM channel of each user, and that a
+// user's account is deleted (for good) or was not (for an hour). After a
+// 429 from one of those two methods it asks again only after Retry-After,
+// answering meanwhile with the same wait instead of another refused call.
 type WebAPI struct {
 	client *slack.Client
+	// Now is the clock for how long answers are remembered and calls held
+	// back; time.Now unless a test sets it.
+	Now func() time.Time
+
+	mu    sync.Mutex
+	dms   map[string]string    // user → DM channel
+	users map[string]userState // user → account state, as last looked up
+	held  map[string]time.Time // method → rate-limited until
 }
+
+type userState struct {
+	gone  bool
+	until time.Time // when a "not deleted" answer is asked again
+}
+
+// userTTL is how long a user found not deleted is believed so.
+const userTTL = time.Hour
 
 // NewWebAPI returns a poster using token against apiURL (Slack's, or a
 // fake's in tests; it must end in a slash).
 func NewWebAPI(token, apiURL string) *WebAPI {
-	return &WebAPI{client: slack.New(token, slack.OptionAPIURL(apiURL))}
+	return &WebAPI{
+		client: slack.New(token, slack.OptionAPIURL(apiURL)), Now: time.Now,
+		dms: map[string]string{}, users: map[string]userState{}, held: map[string]time.Time{},
+	}
+}
+
+// wait says how long method is still rate-limited, as an error to hand
+// back instead of calling; nil when it may be called.
+func (w *WebAPI) wait(method, op string) error {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if left := w.held[method].Sub(w.Now()); left > 0 {
+		return &apiError{op: op, err: errors.New("rate limited, waiting for Retry-After"), retryAfter: left}
+	}
+	return nil
+}
+
+// note records a 429 from method: no more calls until its Retry-After.
+func (w *WebAPI) note(method string, err error) {
+	var ae *apiError
+	if errors.As(err, &ae) && ae.retryAfter > 0 {
+		w.mu.Lock()
+		w.held[method] = w.Now().Add(ae.retryAfter)
+		w.mu.Unlock()
+	}
 }
 
 // Client is the underlying slack-go client, for Socket Mode.
@@ -67,24 +115,57 @@ func (w *WebAPI) Update(ctx context.Context, channel, ts string, m commands.Mess
 
 // OpenDM opens (or finds) the direct-message conversation with user.
 func (w *WebAPI) OpenDM(ctx context.Context, user string) (string, error) {
-	ch, _, _, err := w.client.OpenConversationContext(ctx, &slack.OpenConversationParameters{Users: []string{user}})
-	if err != nil {
-		return "", classify("conversations.open with "+user, err)
+	w.mu.Lock()
+	ch, ok := w.dms[user]
+	w.mu.Unlock()
+	if ok {
+		return ch, nil
 	}
-	return ch.ID, nil
+	op := "conversations.open with " + user
+	if err := w.wait("conversations.open", op); err != nil {
+		return "", err
+	}
+	c, _, _, err := w.client.OpenConversationContext(ctx, &slack.OpenConversationParameters{Users: []string{user}})
+	if err != nil {
+		err = classify(op, err)
+		w.note("conversations.open", err)
+		return "", err
+	}
+	w.mu.Lock()
+	w.dms[user] = c.ID
+	w.mu.Unlock()
+	return c.ID, nil
 }
 
 // UserGone reports whether Slack says user's account is deleted.
 func (w *WebAPI) UserGone(ctx context.Context, user string) (bool, error) {
-	u, err := w.client.GetUserInfoContext(ctx, user)
-	if err != nil {
-		var se slack.SlackErrorResponse
-		if errors.As(err, &se) && se.Err == "user_not_found" {
-			return true, nil
-		}
-		return false, classify("users.info "+user, err)
+	w.mu.Lock()
+	st, ok := w.users[user]
+	w.mu.Unlock()
+	if ok && (st.gone || w.Now().Before(st.until)) {
+		return st.gone, nil
 	}
-	return u.Deleted, nil
+	op := "users.info " + user
+	if err := w.wait("users.info", op); err != nil {
+		return false, err
+	}
+	gone := false
+	u, err := w.client.GetUserInfoContext(ctx, user)
+	var se slack.SlackErrorResponse
+	switch {
+	case errors.As(err, &se) && se.Err == "user_not_found":
+		gone = true
+	case err != nil:
+		err = classify(op, err)
+		w.note("users.info", err)
+		return false, err
+	default:
+		gone = u.Deleted
+	}
+	w.mu.Lock()
+	w.users[user] = userState{gone: gone, until: w.Now().Add(userTTL)}
+	w.mu.Unlock()
+	return gone, nil
 }
 
 // apiError is a failed Web API call, telling the outbox whether and when

@@ -245,10 +245,11 @@ func (db *DB) occurrences(q *gorm.DB) ([]faultline.Occurrence, error) {
 }
 
 // DueReminders lists pending occurrences whose reminder is due and not
-// yet sent, oldest first.
+// yet sent, oldest first. A missed one (escalated) is not reminded again:
+// its owner was told at the escalation.
 func (db *DB) DueReminders(ctx context.Context, now time.Time, limit int) ([]faultline.Occurrence, error) {
 	q := db.gorm.WithContext(ctx).
-		Where("duty_occurrences.state = ? AND duty_occurrences.remind_at <= ? AND (duty_occurrences.reminded_at IS NULL OR duty_occurrences.reminded_at < duty_occurrences.remind_at)",
+		Where("duty_occurrences.state = ? AND duty_occurrences.escalated_at IS NULL AND duty_occurrences.remind_at <= ? AND (duty_occurrences.reminded_at IS NULL OR duty_occurrences.reminded_at < duty_occurrences.remind_at)",
 			string(faultline.OccPending), now.UTC()).
 		Order("duty_occurrences.remind_at").Limit(limit)
 	return db.occurrences(q)

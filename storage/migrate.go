@@ -227,6 +227,13 @@ CREATE TABLE monitor_states (
 CREATE INDEX faults_created ON faults (created_at);
 CREATE INDEX incidents_created ON incidents (created_at)
 `, nil},
+	// A missed occurrence stays pending (a late "done" is still welcome)
+	// but is never reminded again; in the reminder index it made every
+	// clock tick read all of them.
+	{5, "the reminder index leaves missed duty occurrences out", `
+DROP INDEX duty_occurrences_remind;
+CREATE INDEX duty_occurrences_remind ON duty_occurrences (remind_at) WHERE state = 'pending' AND escalated_at IS NULL
+`, nil},
 }
 
 var dialectTypes = map[string]*strings.Replacer{

@@ -13,6 +13,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -53,6 +54,14 @@ type Slack struct {
 	lastPost map[string]time.Time // channel → last accepted post
 	limited  int                  // 429s answered because of perChan
 	deleted  map[string]bool      // users.info says these accounts are deleted
+	tiers    map[string]*tier     // per-method limits, as Slack's tiers
+}
+
+// tier is a per-method allowance: at most n calls in any window.
+type tier struct {
+	n      int
+	window time.Duration
+	calls  []time.Time // accepted, oldest first
 }
 
 // DeleteUser makes users.info say user's account is deleted (they left).
@@ -74,7 +83,41 @@ func (s *Slack) RateLimit(interval time.Duration) {
 	s.perChan, s.lastPost = interval, map[string]time.Time{}
 }
 
-// Limited is how many posts the rate limit refused.
+// LimitMethod makes method accept at most n calls in any window (Slack's
+// tiers: conversations.open is Tier 3, 50 a minute; users.info Tier 4, 100
+// a minute), answering 429 with Retry-After until the oldest call leaves
+// the window.
+func (s *Slack) LimitMethod(method string, n int, window time.Duration) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.tiers == nil {
+		s.tiers = map[string]*tier{}
+	}
+	s.tiers[method] = &tier{n: n, window: window}
+}
+
+// overTier records a call of method and, if its tier is spent, returns
+// how long until it may be called again.
+func (s *Slack) overTier(method string) (time.Duration, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	t := s.tiers[method]
+	if t == nil {
+		return 0, false
+	}
+	now := time.Now()
+	for len(t.calls) > 0 && now.Sub(t.calls[0]) >= t.window {
+		t.calls = t.calls[1:]
+	}
+	if len(t.calls) >= t.n {
+		s.limited++
+		return t.window - now.Sub(t.calls[0]), true
+	}
+	t.calls = append(t.calls, now)
+	return 0, false
+}
+
+// Limited is how many calls the rate limits refused.
 func (s *Slack) Limited() int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -174,6 +217,11 @@ func (s *Slack) serve(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		s.answerScripted(w, method, params, body, sc)
+		return
+	}
+	if wait, over := s.overTier(method); over {
+		secs := int((wait + time.Second - 1) / time.Second)
+		s.answerScripted(w, method, params, body, Scripted{Status: http.StatusTooManyRequests, RetryAfter: strconv.Itoa(secs)})
 		return
 	}
 	if method == "chat.postMessage" && s.overLimit(params["channel"]) {
