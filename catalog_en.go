@@ -454,6 +454,7 @@ var catalogEN = map[string]string{
 	"dutycmd.paused":            "paused",
 	"dutycmd.source.config":     "from the config",
 	"dutycmd.source.slack":      "added in Slack",
+	"dutycmd.source.retired":    "taken out of the config",
 	"dutycmd.not_found":         "There is no duty called %s.",
 	"dutycmd.show":              "*%s* · %s · `%s` · grace %s",
 	"dutycmd.occ":               "• %s %s: %s",

@@ -105,7 +105,7 @@ func TestCatalogHasEveryUsedKey(t *testing.T) {
 		used["sev."+string(sev)] = true
 	}
 	for _, k := range []string{"digest.title", "digest.faults", "digest.take", "digest.close", "digest.escalations",
-		"duty.not_pending", "duty.snooze_limit", "duty.snooze_too_long", "dutycmd.source.config", "dutycmd.source.slack",
+		"duty.not_pending", "duty.snooze_limit", "duty.snooze_too_long", "dutycmd.source.config", "dutycmd.source.slack", "dutycmd.source.retired",
 		"notice.draft", "notice.posted", "notice.rejected", "md.event.created", "md.event.reply", "md.event.escalation",
 		"iclock.remind_report", "iclock.remind_summary", "iclock.overdue_report", "iclock.overdue_summary",
 		"irefuse.need_report", "irefuse.need_severity", "irefuse.no_draft", "irefuse.need_notice_text", "irefuse.need_cause",

@@ -454,6 +454,7 @@ var catalogZH = map[string]string{
 	"dutycmd.paused":            "已暂停",
 	"dutycmd.source.config":     "来自配置",
 	"dutycmd.source.slack":      "在 Slack 中添加",
+	"dutycmd.source.retired":    "已从配置文件移除",
 	"dutycmd.not_found":         "没有名为 %s 的职责。",
 	"dutycmd.show":              "*%s* · %s · `%s` · 宽限 %s",
 	"dutycmd.occ":               "• %s %s：%s",

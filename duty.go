@@ -16,7 +16,7 @@ type Duty struct {
 	EscalateTo   Role
 	Instructions string
 	Paused       bool
-	Source       string // "config" or "slack"
+	Source       string // SourceConfig, SourceSlack or SourceRetired
 	NextDue      time.Time
 	CreatedBy    string
 	Version      int
@@ -24,8 +24,9 @@ type Duty struct {
 
 // Duty sources.
 const (
-	SourceConfig = "config"
-	SourceSlack  = "slack"
+	SourceConfig  = "config"
+	SourceSlack   = "slack"
+	SourceRetired = "retired" // was in the config, taken out of it: paused, records kept
 )
 
 // OccurrenceState is where one owner's occurrence of a duty stands.

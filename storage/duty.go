@@ -83,7 +83,8 @@ func (r occurrenceRow) occurrence() faultline.Occurrence {
 // SyncDuties makes the duties of the config the config-sourced duties of
 // the database: new ones are added, changed ones updated (their next due
 // time only when the schedule changed), and ones no longer in the config
-// paused, their records kept. Duties added from Slack are left alone.
+// paused and retired, their records kept. A config duty someone paused
+// from Slack stays paused; duties added from Slack are left alone.
 func (db *DB) SyncDuties(ctx context.Context, duties []faultline.Duty, now time.Time) error {
 	err := db.gorm.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		names := make([]string, 0, len(duties))
@@ -97,7 +98,7 @@ func (db *DB) SyncDuties(ctx context.Context, duties []faultline.Duty, now time.
 		if len(names) > 0 {
 			q = q.Where("name NOT IN ?", names)
 		}
-		return q.Update("paused", true).Error
+		return q.Updates(map[string]any{"paused": true, "source": faultline.SourceRetired}).Error
 	})
 	if err != nil {
 		return fmt.Errorf("sync duties: %w", translate(err))
@@ -124,8 +125,8 @@ func syncDuty(tx *gorm.DB, d faultline.Duty, now time.Time) error {
 	if old.Schedule != d.Schedule {
 		updates["schedule"], updates["next_due_at"] = d.Schedule, d.NextDue.UTC()
 	}
-	if old.Source == faultline.SourceConfig && old.Paused && d.Name != "" {
-		updates["paused"] = false // back in the config
+	if old.Source == faultline.SourceRetired {
+		updates["paused"] = false // back in the config; a pause from Slack stays
 	}
 	return tx.Model(&dutyRow{}).Where("id = ?", old.ID).Updates(updates).Error
 }

@@ -55,8 +55,23 @@ func TestSyncDuties(t *testing.T) {
 		for _, d := range all {
 			got[d.Name] = d
 		}
-		if len(got) != 3 || len(got["finance"].Owners) != 2 || !got["design"].Paused || got["added-in-slack"].Paused {
+		if len(got) != 3 || len(got["finance"].Owners) != 2 || !got["design"].Paused || got["design"].Source != faultline.SourceRetired ||
+			got["added-in-slack"].Paused {
 			t.Fatalf("duties after sync: %+v", all)
+		}
+
+		// Paused from Slack, a config duty stays paused across restarts;
+		// one put back in the config runs again.
+		if err := db.SetDutyPaused(ctx, "finance", true, t0); err != nil {
+			t.Fatal(err)
+		}
+		if err := db.SyncDuties(ctx, []faultline.Duty{changed, hourly("design", "U0B")}, t0); err != nil {
+			t.Fatal(err)
+		}
+		finance, _ := db.Duty(ctx, "finance")
+		design, _ := db.Duty(ctx, "design")
+		if !finance.Paused || design.Paused || design.Source != faultline.SourceConfig {
+			t.Fatalf("after a restart: finance %+v, design %+v", finance, design)
 		}
 	})
 }
