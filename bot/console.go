@@ -91,7 +91,7 @@ func (c *Console) Run(ctx context.Context) error {
 	return nil
 }
 
-const consoleHelp = "Console: type /fault … as in Slack · a number presses that button · other text is a reply in the current thread\n" +
+const consoleHelp = "Console: type /fault, /incident or /duty … as in Slack · a number presses that button · other text is a reply in the current thread\n" +
 	"  :as U123 act as another user · :thread N reply in message N's thread · in a form, :cancel closes it · :help · :quit"
 
 func (c *Console) readLine(prompt string) (string, bool) {

@@ -79,8 +79,13 @@ func (c *Console) askInput(in commands.Input) (string, bool) {
 	for {
 		c.printf("%s\n", label)
 		v, ok := c.readLine("  > ")
-		if !ok || strings.HasPrefix(v, ":") {
+		word, _, _ := strings.Cut(strings.TrimSpace(v), " ")
+		switch {
+		case !ok || word == ":cancel" || word == ":quit":
 			return "", false
+		case word == ":as" || word == ":thread" || word == ":help":
+			c.printf("! You are in a form: answer it, or type :cancel to close it first.\n")
+			continue
 		}
 		if in.Multiline && v != "" {
 			v = c.moreLines(v)
