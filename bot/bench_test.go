@@ -26,10 +26,7 @@ import (
 //
 //	TEST_DATABASE_URL=postgres://… go test -run '^$' -bench Intake -benchtime 5000x ./bot/
 func BenchmarkIntake(b *testing.B) {
-	dialect := "sqlite"
-	if os.Getenv("TEST_DATABASE_URL") != "" {
-		dialect = "postgres"
-	}
+	dialect := benchDialect()
 	for _, withWork := range []bool{false, true} {
 		name := dialect
 		if withWork {
@@ -105,10 +102,7 @@ func sendSigned(b *testing.B, client *http.Client, base string, body []byte) tim
 //
 //	TEST_DATABASE_URL=postgres://… go test -run '^$' -bench IntakeAt1000 -benchtime 5000x ./bot/
 func BenchmarkIntakeAt1000(b *testing.B) {
-	dialect := "sqlite"
-	if os.Getenv("TEST_DATABASE_URL") != "" {
-		dialect = "postgres"
-	}
+	dialect := benchDialect()
 	for _, withWork := range []bool{false, true} {
 		name := dialect
 		if withWork {
@@ -153,4 +147,13 @@ func intakeAt1000(b *testing.B, dialect string, withWork bool) {
 		b.ReportMetric(float64(latencies[b.N*p/100].Microseconds())/1000, "p"+strconv.Itoa(p)+"-ms")
 	}
 	b.ReportMetric(float64(latencies[b.N-1].Microseconds())/1000, "max-ms")
+}
+
+// benchDialect is PostgreSQL when TEST_DATABASE_URL names one, the
+// production store the figures are reported for; SQLite otherwise.
+func benchDialect() string {
+	if os.Getenv("TEST_DATABASE_URL") != "" {
+		return "postgres"
+	}
+	return "sqlite"
 }

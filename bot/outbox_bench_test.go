@@ -3,7 +3,6 @@ package bot_test
 import (
 	"context"
 	"fmt"
-	"os"
 	"testing"
 	"time"
 
@@ -37,10 +36,7 @@ func BenchmarkOutboxDrain(b *testing.B) {
 
 func drain(b *testing.B, messages, channels int) {
 	b.StopTimer()
-	dialect := "sqlite"
-	if os.Getenv("TEST_DATABASE_URL") != "" {
-		dialect = "postgres"
-	}
+	dialect := benchDialect()
 	db := storagetest.Open(b, dialect)
 	fake := slackfake.New(b, token)
 	fake.RateLimit(time.Second)

@@ -3,7 +3,6 @@ package bot_test
 import (
 	"context"
 	"fmt"
-	"os"
 	"strings"
 	"testing"
 	"time"
@@ -44,10 +43,7 @@ func BenchmarkReminders(b *testing.B) {
 
 func remind(b *testing.B, owners int, warm bool) {
 	b.StopTimer()
-	dialect := "sqlite"
-	if os.Getenv("TEST_DATABASE_URL") != "" {
-		dialect = "postgres"
-	}
+	dialect := benchDialect()
 	db := storagetest.Open(b, dialect)
 	fake := slackfake.New(b, token)
 	api := bot.NewWebAPI(token, fake.APIURL())

@@ -387,6 +387,12 @@ announcements:
     text: antivirus definitions updated
 `
 
+// withDuties is the test config with a supervisor to escalate to and
+// dutyConfig's duty and announcement.
+func withDuties() string {
+	return strings.Replace(testConfig, "  maintainer: [U0TECH]\n", "  maintainer: [U0TECH]\n  it_supervisor: [U0SUPER]\n", 1) + dutyConfig
+}
+
 // posts returns when each message to channel containing what was received.
 func posts(calls []slackfake.Call, channel, what string) []time.Time {
 	var at []time.Time
@@ -401,7 +407,7 @@ func posts(calls []slackfake.Call, channel, what string) []time.Time {
 // Two serve processes on one database: each duty reminder, its
 // escalation and each announcement goes out once, spaced by the schedule.
 func TestTwoServesRemindAndAnnounceOnce(t *testing.T) {
-	config := strings.Replace(testConfig, "  maintainer: [U0TECH]\n", "  maintainer: [U0TECH]\n  it_supervisor: [U0SUPER]\n", 1) + dutyConfig
+	config := withDuties()
 	for _, dialect := range storagetest.Dialects(t) {
 		t.Run(dialect, func(t *testing.T) {
 			t.Parallel()
@@ -452,7 +458,7 @@ func TestTwoServesRemindAndAnnounceOnce(t *testing.T) {
 // A duty and an announcement that fell due several times while the bot
 // was down run once when it starts again, not once per missed time.
 func TestRestartCatchesUpOnce(t *testing.T) {
-	config := strings.Replace(testConfig, "  maintainer: [U0TECH]\n", "  maintainer: [U0TECH]\n  it_supervisor: [U0SUPER]\n", 1) + dutyConfig
+	config := withDuties()
 	for _, dialect := range storagetest.Dialects(t) {
 		t.Run(dialect, func(t *testing.T) {
 			t.Parallel()
