@@ -2,7 +2,7 @@ package faultline
 
 import (
 	"errors"
-	"fmt"
+	"strings"
 )
 
 // Sentinel errors for control flow. Storage translates its driver's errors
@@ -15,36 +15,38 @@ var (
 	ErrConflict = errors.New("conflict")
 )
 
-// Error is a failure the user may read: Code is stable and machine-readable,
-// Message is already in the user's language and safe to show.
+// Error is a step a rule refuses, for the user to read: Code is stable and
+// machine-readable, and names the sentence in the message catalog that
+// explains it ("refuse.self_confirm").
 type Error struct {
-	Code    string
-	Message string
+	Code string
 }
 
-func (e *Error) Error() string { return e.Code + ": " + e.Message }
+func (e *Error) Error() string { return e.Code }
 
-// Errorf builds a user-facing error.
-func Errorf(code, format string, args ...any) *Error {
-	return &Error{Code: code, Message: fmt.Sprintf(format, args...)}
-}
-
-// UserMessage returns the user-safe message in err, if there is one.
-func UserMessage(err error) (string, bool) {
-	var e *Error
-	if errors.As(err, &e) {
-		return e.Message, true
-	}
-	return "", false
-}
-
-// TransitionError says a ticket's state does not allow an action: it was
-// closed meanwhile, someone else took it, a button was pressed twice.
+// TransitionError says a record's state does not allow a step: it was
+// closed meanwhile, someone else took it, a button was pressed twice. One
+// type serves every procedure.
 type TransitionError struct {
-	From   FaultState
-	Action FaultAction
+	Subject string // "fault", "incident"
+	From    string // the state it is in
+	Action  string // the step that was refused
 }
 
 func (e *TransitionError) Error() string {
-	return fmt.Sprintf("cannot %s a ticket that is %s", e.Action, e.From)
+	return "cannot " + e.Action + " a " + e.Subject + " that is " + e.From
+}
+
+// RoleError says the actor holds none of the roles a step needs.
+type RoleError struct {
+	Action string
+	Need   []Role
+}
+
+func (e *RoleError) Error() string {
+	names := make([]string, len(e.Need))
+	for i, r := range e.Need {
+		names[i] = string(r)
+	}
+	return e.Action + " needs one of " + strings.Join(names, ", ")
 }

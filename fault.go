@@ -36,7 +36,7 @@ type Fault struct {
 	Target      string // the site name, or the host the reporter typed
 	Site        string // the configured site's name; empty for an ad-hoc host
 	Description string
-	Reporter    string // Slack user ID
+	Reporter    string // Slack user ID, or ActorBot for a monitor's ticket
 	State       FaultState
 	Owner       string
 	Channel     string // where the ticket's head message is
@@ -100,54 +100,164 @@ func ParseFaultRef(s string) (int64, error) {
 	return n, nil
 }
 
-// ActorBot is the actor of timeline entries the bot makes by itself.
-const ActorBot = "faultline"
+// FaultAction is a step someone takes on a ticket, usually a button.
+type FaultAction string
 
-// EventKind says what a timeline entry records.
-type EventKind string
-
-// Timeline entry kinds.
+// The steps of the fault procedure.
 const (
-	EventCreated    EventKind = "created"
-	EventCheck      EventKind = "check"
-	EventReply      EventKind = "reply"
-	EventState      EventKind = "state"
-	EventPosted     EventKind = "posted"
-	EventVendor     EventKind = "vendor"
-	EventEscalation EventKind = "escalation"
-	EventRestart    EventKind = "restart"
+	ActTake           FaultAction = "take"            // 故障判断: a technician owns the ticket
+	ActRequestRestart FaultAction = "request_restart" // ask to restart the access device
+	ActConfirmRestart FaultAction = "confirm_restart" // 经公司网管确认重启接入设备
+	ActCancelRestart  FaultAction = "cancel_restart"
+	ActVendor         FaultAction = "vendor"      // 联系当地供应商维修 / 专线故障联系运营商: record their ticket
+	ActEscalateHQ     FaultAction = "escalate_hq" // 上报总公司网络管理员
+	ActMarkFixed      FaultAction = "mark_fixed"
+	ActWorks          FaultAction = "works"        // the reporter: it works again
+	ActStillBroken    FaultAction = "still_broken" // the reporter: it does not; the ticket reopens
+	ActOverride       FaultAction = "override"     // a technician confirms for a reporter who did not answer
+	ActClose          FaultAction = "close"        // with a resolution
 )
 
-// Event is one entry on a ticket's timeline: who did what, when. Data holds
-// the structured detail (a PathCheck as JSON for a check).
-type Event struct {
-	ID      int64
-	FaultID int64 // the ticket's, or 0 for an incident's timeline
-	At      time.Time
-	Actor   string
-	Kind    EventKind
-	Text    string
-	Data    string
+// FaultProcedure is the fault procedure as a transition table, and who may
+// take each step: a restart needs the company's network admin (经公司网管
+// 确认), that is a sysadmin; whether the network works again is the
+// reporter's word.
+var FaultProcedure = &Procedure[FaultState, FaultAction]{
+	Subject: "fault",
+	Steps: []FaultAction{ActTake, ActRequestRestart, ActConfirmRestart, ActCancelRestart,
+		ActVendor, ActEscalateHQ, ActMarkFixed, ActWorks, ActStillBroken, ActOverride, ActClose},
+	Table: map[FaultState]map[FaultAction]FaultState{
+		FaultOpen: {ActTake: FaultTaken},
+		FaultTaken: {
+			ActRequestRestart: FaultRestartPending, ActVendor: FaultWaitingVendor,
+			ActEscalateHQ: FaultEscalated, ActMarkFixed: FaultVerifying,
+		},
+		FaultRestartPending: {ActConfirmRestart: FaultTaken, ActCancelRestart: FaultTaken},
+		FaultWaitingVendor: {
+			ActRequestRestart: FaultRestartPending, ActVendor: FaultWaitingVendor,
+			ActEscalateHQ: FaultEscalated, ActMarkFixed: FaultVerifying,
+		},
+		FaultEscalated: {
+			ActRequestRestart: FaultRestartPending, ActVendor: FaultEscalated, ActMarkFixed: FaultVerifying,
+		},
+		FaultVerifying: {ActWorks: FaultConfirmed, ActStillBroken: FaultTaken, ActOverride: FaultConfirmed},
+		FaultConfirmed: {ActClose: FaultClosed},
+		FaultClosed:    {},
+	},
+	Roles: map[FaultAction][]Role{
+		ActTake:           Technicians,
+		ActRequestRestart: Technicians,
+		ActConfirmRestart: {RoleSysadmin},
+		ActCancelRestart:  Technicians,
+		ActVendor:         Technicians,
+		ActEscalateHQ:     Technicians,
+		ActMarkFixed:      Technicians,
+		ActWorks:          {RoleReporter},
+		ActStillBroken:    {RoleReporter},
+		ActOverride:       Technicians,
+		ActClose:          Technicians,
+	},
 }
 
-// TimerKind names a clock running on a ticket (the document's 风险点).
-type TimerKind string
+// StepInput is what some steps carry besides who and when.
+type StepInput struct {
+	Resolution    Resolution    // ActClose: required
+	VendorTicket  string        // ActVendor: required
+	VendorDue     string        // ActVendor: optional
+	OverrideAfter time.Duration // ActOverride: how long the reporter gets to answer first
+}
 
-// Timer kinds. Each escalates the ticket one level when it runs out and
-// starts again, until the ticket leaves the states it watches.
-const (
-	TimerAck     TimerKind = "ack"     // not taken within fault_ack
-	TimerResolve TimerKind = "resolve" // not closed within fault_resolve
-	TimerDevice  TimerKind = "device"  // a device fault open past fault_device
-	TimerLine    TimerKind = "line"    // a line fault open past the line's SLA or fault_line
-	TimerRecheck TimerKind = "recheck" // check the path again after a confirmed restart
-)
+// RolesOf is what by may act as on f: their configured roles, reporter on
+// their own ticket, and employee always.
+func (f Fault) RolesOf(by Actor) []Role {
+	roles := append([]Role{RoleEmployee}, by.Roles...)
+	if by.User == f.Reporter {
+		roles = append(roles, RoleReporter)
+	}
+	return roles
+}
 
-// Timer is one pending clock on a ticket or an incident; each has at most
-// one of each kind.
-type Timer struct {
-	FaultID    int64 // the ticket it runs on, or
-	IncidentID int64 // the incident
-	Kind       TimerKind
-	DueAt      time.Time
+// Check says why by may not take action on f now, or nil: the role comes
+// first (a *RoleError), then what the state allows (a *TransitionError).
+// Steps that need details (a form) are checked with it before the form
+// opens.
+func (f Fault) Check(a FaultAction, by Actor) error {
+	_, err := FaultProcedure.Check(f.State, f.RolesOf(by), a)
+	return err
+}
+
+// Apply returns the ticket after action by actor at now, or why not: the
+// refusals of Check, or a *Error (its Code is a catalog key) when a rule of
+// the step refuses. It changes nothing in f.
+func (f Fault) Apply(a FaultAction, by Actor, now time.Time, in StepInput) (Fault, error) {
+	next, err := FaultProcedure.Check(f.State, f.RolesOf(by), a)
+	if err != nil {
+		return f, err
+	}
+	if err := f.rule(a, by.User, now, in); err != nil {
+		return f, err
+	}
+	g := f
+	g.State, g.UpdatedAt = next, now
+	switch a {
+	case ActTake:
+		g.Owner, g.TakenAt = by.User, now
+	case ActRequestRestart:
+		g.RestartBy = by.User
+	case ActConfirmRestart, ActCancelRestart:
+		g.RestartBy = ""
+	case ActVendor:
+		g.VendorTicket, g.VendorDue = strings.TrimSpace(in.VendorTicket), strings.TrimSpace(in.VendorDue)
+	case ActMarkFixed:
+		g.FixedAt = now
+	case ActStillBroken:
+		g.FixedAt = time.Time{}
+	case ActClose:
+		g.Resolution, g.ClosedAt = in.Resolution, now
+	}
+	return g, nil
+}
+
+// rule holds the rules of a step beyond the table: four eyes on a restart,
+// a resolution to close, a vendor ticket number, and a fair chance for the
+// reporter before a technician confirms for them (a monitor's ticket has
+// nobody to ask: its path check is the answer).
+func (f Fault) rule(a FaultAction, by string, now time.Time, in StepInput) error {
+	switch {
+	case a == ActConfirmRestart && by == f.RestartBy:
+		return &Error{Code: "refuse.self_confirm"}
+	case a == ActClose && (strings.TrimSpace(in.Resolution.Done) == "" || !validCause(in.Resolution.Cause)):
+		return &Error{Code: "refuse.need_resolution"}
+	case a == ActVendor && strings.TrimSpace(in.VendorTicket) == "":
+		return &Error{Code: "refuse.need_vendor_ticket"}
+	case a == ActOverride && f.Reporter != ActorBot && now.Sub(f.FixedAt) < in.OverrideAfter:
+		return &Error{Code: "refuse.override_too_soon"}
+	}
+	return nil
+}
+
+func validCause(c Cause) bool {
+	for _, known := range Causes {
+		if c == known {
+			return true
+		}
+	}
+	return false
+}
+
+// AtRisk reports whether the risk a clock of kind watches is still there
+// (the document's 风险点): not taken, not closed, a device or line fault
+// still open. A clock whose risk has passed does nothing when it runs out.
+func (f Fault) AtRisk(kind TimerKind) bool {
+	switch kind {
+	case TimerAck:
+		return f.State == FaultOpen
+	case TimerDevice:
+		return f.State != FaultClosed && f.Verdict == VerdictDevice
+	case TimerLine:
+		return f.State != FaultClosed && f.Verdict == VerdictLine
+	case TimerRecheck:
+		return false
+	}
+	return f.State != FaultClosed
 }

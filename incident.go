@@ -138,14 +138,200 @@ type FollowUp struct {
 	DoneBy     string
 }
 
-// Incident timer kinds.
+// IncidentAction is a step of the security-incident procedure.
+type IncidentAction string
+
+// The steps of 事件处理 and 事件善后.
 const (
-	TimerReportReminder  TimerKind = "report_reminder"  // before the report is due
-	TimerReport          TimerKind = "report"           // the report is overdue: escalate
-	TimerSummaryReminder TimerKind = "summary_reminder" // before the summary is due
-	TimerSummary         TimerKind = "summary"          // the summary is overdue: escalate
-	TimerExternal        TimerKind = "external"         // the outside report's deadline
+	IncTake     IncidentAction = "take"           // a handler takes the incident
+	IncReport   IncidentAction = "report"         // the incident report, within the hour (may be amended)
+	IncClassify IncidentAction = "classify"       // 判断紧急级别
+	IncRemedy   IncidentAction = "remedy"         // a remedial action, on the timeline (采取补救措施)
+	IncApprove  IncidentAction = "approve_notice" // the department head approves the company notice (通报全公司)
+	IncReject   IncidentAction = "reject_notice"
+	IncEdit     IncidentAction = "edit_notice"
+	IncClose    IncidentAction = "close"    // with the cause and the measures taken
+	IncSummary  IncidentAction = "summary"  // the summary report (事故总结报告)
+	IncExternal IncidentAction = "external" // the report to the outside authority was made
 )
 
-// TimerFollowUp is the kind of the clock on one follow-up.
-func TimerFollowUp(id int64) TimerKind { return TimerKind("followup-" + strconv.FormatInt(id, 10)) }
+// IncidentProcedure is the security procedure as a transition table, and
+// who may take each step. Classifying, remedial actions and the notice do
+// not move the incident on; they are allowed while it is being handled.
+// Classifying is for the information manager and the department head; only
+// the department head approves a company notice; the summary is for whoever
+// owes it and the security roles.
+var IncidentProcedure = &Procedure[IncidentState, IncidentAction]{
+	Subject: "incident",
+	Steps: []IncidentAction{IncTake, IncReport, IncClassify, IncRemedy, IncApprove, IncReject,
+		IncEdit, IncClose, IncSummary, IncExternal},
+	Table: map[IncidentState]map[IncidentAction]IncidentState{
+		IncOpen: {IncTake: IncHandling, IncClassify: IncOpen, IncApprove: IncOpen, IncReject: IncOpen,
+			IncEdit: IncOpen, IncExternal: IncOpen},
+		IncHandling: {IncReport: IncReported, IncClassify: IncHandling, IncRemedy: IncHandling,
+			IncApprove: IncHandling, IncReject: IncHandling, IncEdit: IncHandling, IncExternal: IncHandling},
+		IncReported: {IncReport: IncReported, IncClassify: IncReported, IncRemedy: IncReported, IncClose: IncClosed,
+			IncApprove: IncReported, IncReject: IncReported, IncEdit: IncReported, IncExternal: IncReported},
+		IncClosed:   {IncSummary: IncArchived, IncExternal: IncClosed},
+		IncArchived: {},
+	},
+	Roles: map[IncidentAction][]Role{
+		IncTake:     SecurityRoles,
+		IncReport:   SecurityRoles,
+		IncClassify: {RoleInfoManager, RoleDeptHead},
+		IncRemedy:   SecurityRoles,
+		IncApprove:  {RoleDeptHead},
+		IncReject:   {RoleDeptHead},
+		IncEdit:     {RoleInfoManager, RoleDeptHead},
+		IncClose:    SecurityRoles,
+		IncSummary:  append([]Role{RoleResponsible}, SecurityRoles...),
+		IncExternal: {RoleInfoManager, RoleDeptHead},
+	},
+}
+
+// IncidentInput is what some steps carry.
+type IncidentInput struct {
+	Report       IncidentReport  // IncReport: what happened and the actions taken are required
+	Severity     Severity        // IncClassify
+	NoticeText   string          // IncClassify (the draft for a notifiable severity), IncEdit
+	Cause        string          // IncClose: required
+	Measures     string          // IncClose: required
+	SummaryOwner string          // IncClose: who owes the summary; the handler when empty
+	Summary      IncidentSummary // IncSummary: all three required
+	Remedy       string          // IncRemedy: the remedial action taken, required
+	FollowUps    []FollowUp      // IncSummary: the follow-up actions it decided, if any
+}
+
+// RolesOf is what by may act as on i: their configured roles, reporter of
+// their own incident, and responsible for the summary they owe.
+func (i Incident) RolesOf(by Actor) []Role {
+	roles := append([]Role{RoleEmployee}, by.Roles...)
+	if by.User == i.Reporter {
+		roles = append(roles, RoleReporter)
+	}
+	if i.SummaryOwner != "" && by.User == i.SummaryOwner {
+		roles = append(roles, RoleResponsible)
+	}
+	return roles
+}
+
+// ReadableBy reports whether by may read i: the security roles and the
+// executive read every incident; anyone else only one they reported or
+// whose summary they owe. Whoever may not read an incident is told it does
+// not exist: that an incident exists is itself confidential.
+func (i Incident) ReadableBy(by Actor) bool {
+	return MayReadIncidents(by.Roles) || by.User == i.Reporter || (i.SummaryOwner != "" && by.User == i.SummaryOwner)
+}
+
+// MayReadIncidents reports whether someone holding roles may read every
+// incident, not only their own.
+func MayReadIncidents(roles []Role) bool {
+	return HasAny(roles, append([]Role{RoleExec}, SecurityRoles...))
+}
+
+// Check says why by may not take action on i now, or nil: a *RoleError,
+// then a *TransitionError.
+func (i Incident) Check(a IncidentAction, by Actor) error {
+	_, err := IncidentProcedure.Check(i.State, i.RolesOf(by), a)
+	return err
+}
+
+// Apply returns the incident after action by actor at now, or why not: the
+// refusals of Check, or a *Error (Code is a catalog key) when a rule of the
+// step refuses.
+func (i Incident) Apply(a IncidentAction, by Actor, now time.Time, in IncidentInput) (Incident, error) {
+	next, err := IncidentProcedure.Check(i.State, i.RolesOf(by), a)
+	if err != nil {
+		return i, err
+	}
+	if err := i.rule(a, in); err != nil {
+		return i, err
+	}
+	j := i
+	j.State, j.UpdatedAt = next, now
+	switch a {
+	case IncTake:
+		j.Owner, j.TakenAt = by.User, now
+	case IncReport:
+		j.Report, j.ReportedAt = in.Report, now
+	case IncClassify:
+		j = j.classified(in, by.User, now)
+	case IncApprove:
+		j.Notice, j.NoticeBy = NoticePosted, by.User
+	case IncReject:
+		j.Notice, j.NoticeBy = NoticeRejected, by.User
+	case IncEdit:
+		j.NoticeText = strings.TrimSpace(in.NoticeText)
+	case IncClose:
+		j.Cause, j.Measures, j.ClosedAt = strings.TrimSpace(in.Cause), strings.TrimSpace(in.Measures), now
+		j.SummaryOwner = firstNonEmpty(strings.TrimSpace(in.SummaryOwner), i.Owner, by.User)
+	case IncSummary:
+		j.Summary, j.SummaryAt = in.Summary, now
+	case IncExternal:
+		j.ExternalBy, j.ExternalAt = by.User, now
+	}
+	return j, nil
+}
+
+// classified sets the severity; a notifiable one gets a notice draft if it
+// has none yet, a general one withdraws a draft nobody approved.
+func (i Incident) classified(in IncidentInput, by string, now time.Time) Incident {
+	i.Severity, i.ClassifiedBy, i.ClassifiedAt = in.Severity, by, now
+	switch {
+	case in.Severity.Notifiable() && i.Notice == NoticeNone:
+		i.Notice, i.NoticeText = NoticeDraft, strings.TrimSpace(in.NoticeText)
+	case !in.Severity.Notifiable() && i.Notice == NoticeDraft:
+		i.Notice, i.NoticeText = NoticeNone, ""
+	}
+	return i
+}
+
+func (i Incident) rule(a IncidentAction, in IncidentInput) error {
+	switch {
+	case a == IncReport && (blank(in.Report.What) || blank(in.Report.Actions)):
+		return &Error{Code: "irefuse.need_report"}
+	case a == IncRemedy && blank(in.Remedy):
+		return &Error{Code: "irefuse.need_remedy"}
+	case a == IncClassify && !validSeverity(in.Severity):
+		return &Error{Code: "irefuse.need_severity"}
+	case (a == IncApprove || a == IncReject || a == IncEdit) && i.Notice != NoticeDraft:
+		return &Error{Code: "irefuse.no_draft"}
+	case a == IncEdit && blank(in.NoticeText):
+		return &Error{Code: "irefuse.need_notice_text"}
+	case a == IncClose && (blank(in.Cause) || blank(in.Measures)):
+		return &Error{Code: "irefuse.need_cause"}
+	case a == IncSummary && (blank(in.Summary.Cause) || blank(in.Summary.Responsibility) || blank(in.Summary.Lessons)):
+		return &Error{Code: "irefuse.need_summary"}
+	case a == IncExternal && !i.ExternalAt.IsZero():
+		return &Error{Code: "irefuse.external_done"}
+	}
+	return nil
+}
+
+// ReportOwed reports whether the incident report is still owed: the
+// incident is declared or being handled, and nothing is filed.
+func (i Incident) ReportOwed() bool { return i.State == IncOpen || i.State == IncHandling }
+
+// SummaryOwed reports whether the summary report is owed: closed, not yet
+// archived.
+func (i Incident) SummaryOwed() bool { return i.State == IncClosed }
+
+func blank(s string) bool { return strings.TrimSpace(s) == "" }
+
+func firstNonEmpty(ss ...string) string {
+	for _, s := range ss {
+		if s != "" {
+			return s
+		}
+	}
+	return ""
+}
+
+func validSeverity(s Severity) bool {
+	for _, k := range Severities {
+		if s == k {
+			return true
+		}
+	}
+	return false
+}

@@ -6,6 +6,7 @@ import (
 
 	"github.com/slack-go/slack"
 
+	"github.com/faultline/faultline"
 	"github.com/faultline/faultline/commands"
 )
 
@@ -23,7 +24,7 @@ const (
 // Blocks renders a message as Block Kit: the text as a section, fields as
 // a two-column section, the context line, and the buttons in one actions
 // block whose block_id is "actions".
-func Blocks(m commands.Message) []slack.Block {
+func Blocks(m faultline.Message) []slack.Block {
 	var blocks []slack.Block
 	if m.Text != "" {
 		blocks = append(blocks, slack.NewSectionBlock(mrkdwn(m.Text, maxSectionText), nil, nil))
@@ -44,7 +45,7 @@ func Blocks(m commands.Message) []slack.Block {
 	return blocks
 }
 
-func buttons(bs []commands.Button) []slack.BlockElement {
+func buttons(bs []faultline.Button) []slack.BlockElement {
 	out := make([]slack.BlockElement, len(bs))
 	for i, b := range bs {
 		btn := slack.NewButtonBlockElement(b.ID, b.Value, plain(b.Label, maxButtonText))
@@ -78,7 +79,7 @@ func truncate(text string, limit int) string {
 
 // Fallback is the plain text Slack shows in notifications and to screen
 // readers: the message text, then its fields.
-func Fallback(m commands.Message) string {
+func Fallback(m faultline.Message) string {
 	parts := []string{m.Text}
 	for _, f := range m.Fields {
 		parts = append(parts, f.Label+": "+f.Value)
@@ -105,18 +106,36 @@ func ModalView(md commands.Modal) slack.ModalViewRequest {
 	}
 }
 
+// inputBlock renders one input, showing what it holds already: a
+// picker's chosen option, a person, or the text to edit.
 func inputBlock(in commands.Input) *slack.InputBlock {
 	var element slack.BlockElement
-	if len(in.Options) > 0 {
+	switch {
+	case in.Kind == commands.InputUser:
+		users := slack.NewOptionsSelectBlockElement(slack.OptTypeUser, nil, in.ID)
+		users.InitialUser = in.Value
+		element = users
+	case len(in.Options) > 0:
 		opts := make([]*slack.OptionBlockObject, len(in.Options))
+		var initial *slack.OptionBlockObject
 		for i, o := range in.Options {
 			opts[i] = slack.NewOptionBlockObject(o.Value, plain(o.Label, 75), nil)
+			if o.Value == in.Value {
+				initial = opts[i]
+			}
 		}
-		element = slack.NewOptionsSelectBlockElement(slack.OptTypeStatic, nil, in.ID, opts...)
-	} else {
+		sel := slack.NewOptionsSelectBlockElement(slack.OptTypeStatic, nil, in.ID, opts...)
+		sel.InitialOption = initial
+		element = sel
+	default:
 		text := slack.NewPlainTextInputBlockElement(nil, in.ID)
 		text.Multiline = in.Multiline
 		text.MaxLength = in.MaxLength
+		limit := 3000 // Slack's most for a plain-text input
+		if in.MaxLength > 0 {
+			limit = in.MaxLength
+		}
+		text.InitialValue = truncate(in.Value, limit)
 		element = text
 	}
 	var hint *slack.TextBlockObject
@@ -137,8 +156,11 @@ func submissionValues(state *slack.ViewState) map[string]string {
 	for blockID, actions := range state.Values {
 		for _, a := range actions {
 			v := a.Value
-			if a.SelectedOption.Value != "" {
+			switch {
+			case a.SelectedOption.Value != "":
 				v = a.SelectedOption.Value
+			case a.SelectedUser != "":
+				v = a.SelectedUser
 			}
 			values[blockID] = v
 		}

@@ -6,16 +6,17 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/faultline/faultline"
 	"github.com/faultline/faultline/bot"
 	"github.com/faultline/faultline/commands"
 )
 
 func TestBlockKitGolden(t *testing.T) {
-	msg := commands.Message{
+	msg := faultline.Message{
 		Text:    "*F-7* · network fault · office-a\n> printer &lt;!channel&gt; down\n```\n✅ 1. LAN gateway  127.0.0.1  0% loss\n```",
-		Fields:  []commands.Field{{Label: "Reported by", Value: "<@U0REPORTER>"}, {Label: "State", Value: "open"}},
+		Fields:  []faultline.Field{{Label: "Reported by", Value: "<@U0REPORTER>"}, {Label: "State", Value: "open"}},
 		Context: "Path check: hop 3, WAN router, fails (device fault)",
-		Buttons: []commands.Button{{ID: commands.ActionRecheck, Label: "Check again", Value: "F-7", Style: "primary"}},
+		Buttons: []faultline.Button{{ID: commands.ActionRecheck, Label: "Check again", Value: "F-7", Style: "primary"}},
 	}
 	modal := commands.Modal{
 		CallbackID: commands.CallbackReport, Title: "Report a network fault", Submit: "Report", Metadata: "C0GENERAL",
@@ -38,7 +39,7 @@ func TestBlockKitGolden(t *testing.T) {
 // invalid_blocks, and a cut code block is closed again.
 func TestBlocksTruncateLongText(t *testing.T) {
 	long := "```\n" + strings.Repeat("长", 5000)
-	blocks := bot.Blocks(commands.Message{Text: long})
+	blocks := bot.Blocks(faultline.Message{Text: long})
 	raw, _ := json.Marshal(blocks)
 	var decoded []struct {
 		Text struct{ Text string } `json:"text"`

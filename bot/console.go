@@ -10,6 +10,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/faultline/faultline"
 	"github.com/faultline/faultline/commands"
 )
 
@@ -59,7 +60,7 @@ type ConsoleHandler interface {
 }
 
 type pressable struct {
-	button  commands.Button
+	button  faultline.Button
 	channel string
 	ts      string
 	thread  string

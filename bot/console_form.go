@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/faultline/faultline/commands"
+	"github.com/faultline/faultline/markup"
 )
 
 // fill asks for a modal's inputs one by one and submits them. A problem
@@ -36,7 +37,7 @@ func (c *Console) fill(ctx context.Context, md commands.Modal) commands.Response
 		ask = nil
 		for _, in := range md.Inputs {
 			if problem, bad := resp.Errors[in.ID]; bad {
-				c.printf("! %s: %s\n", in.Label, PlainText(problem))
+				c.printf("! %s: %s\n", in.Label, markup.Plain(problem))
 				ask = append(ask, in)
 			}
 		}
@@ -69,7 +70,7 @@ func (c *Console) askInput(in commands.Input) (string, bool) {
 	}
 	switch {
 	case in.Value != "":
-		label += "\n  now: " + PlainText(in.Value) + " [Enter keeps it]"
+		label += "\n  now: " + markup.Plain(in.Value) + " [Enter keeps it]"
 	case in.Optional:
 		label += " [Enter to skip]"
 	}

@@ -3,16 +3,15 @@ package bot
 import (
 	"context"
 	"fmt"
-	"regexp"
 	"strings"
 
 	"github.com/faultline/faultline"
-	"github.com/faultline/faultline/commands"
+	"github.com/faultline/faultline/markup"
 )
 
 // Post implements commands.Poster: the message is printed, and a new
 // ticket's message becomes the thread replies go to.
-func (c *Console) Post(_ context.Context, m commands.Message) (string, error) {
+func (c *Console) Post(_ context.Context, m faultline.Message) (string, error) {
 	c.mu.Lock()
 	c.seq++
 	ts := c.ts()
@@ -41,14 +40,14 @@ func (c *Console) OpenDM(_ context.Context, user string) (string, error) {
 func (c *Console) UserGone(context.Context, string) (bool, error) { return false, nil }
 
 // Update implements commands.Poster.
-func (c *Console) Update(_ context.Context, channel, ts string, m commands.Message) error {
+func (c *Console) Update(_ context.Context, channel, ts string, m faultline.Message) error {
 	m.Channel = channel
 	c.show(m, ts, c.heading(m, c.number(ts), "updated"))
 	return nil
 }
 
 // Respond implements commands.Responder.
-func (c *Console) Respond(_ context.Context, m commands.Message) error {
+func (c *Console) Respond(_ context.Context, m faultline.Message) error {
 	c.show(m, "", "")
 	return nil
 }
@@ -72,7 +71,7 @@ func (c *Console) indexOf(ts string) int {
 	return 0
 }
 
-func (c *Console) heading(m commands.Message, n int, verb string) string {
+func (c *Console) heading(m faultline.Message, n int, verb string) string {
 	if m.Ephemeral {
 		return ""
 	}
@@ -98,11 +97,11 @@ func (c *Console) plain(s string) string {
 	for id, name := range c.Channels {
 		s = strings.ReplaceAll(s, "<#"+id+">", "#"+name)
 	}
-	return PlainText(s)
+	return markup.Plain(s)
 }
 
 // show prints a message as text and numbers its buttons.
-func (c *Console) show(m commands.Message, ts, heading string) {
+func (c *Console) show(m faultline.Message, ts, heading string) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if heading == "" {
@@ -138,31 +137,4 @@ func (c *Console) printf(format string, args ...any) {
 
 func indent(s string) string {
 	return "  " + strings.ReplaceAll(s, "\n", "\n  ")
-}
-
-var (
-	markup    = regexp.MustCompile(`<([@#!])([^>|]+)(?:\|([^>]*))?>|<([^>|]+)\|([^>]*)>|<([^>|]+)>`)
-	codeFence = regexp.MustCompile("(?m)^```\n?|\n?```$")
-	bold      = regexp.MustCompile(`\*([^*\n]+)\*`)
-)
-
-// PlainText turns mrkdwn into terminal text: mentions and channel links
-// become @U123 and #C123, links "label (url)", code fences and bold
-// asterisks go, and the escaped &, < and > show as themselves.
-func PlainText(s string) string {
-	s = codeFence.ReplaceAllString(s, "")
-	s = bold.ReplaceAllString(s, "$1")
-	s = markup.ReplaceAllStringFunc(s, func(m string) string {
-		p := markup.FindStringSubmatch(m)
-		switch {
-		case p[1] == "@" || p[1] == "#":
-			return p[1] + p[2]
-		case p[1] == "!":
-			return "@" + p[2]
-		case p[4] != "":
-			return p[5] + " (" + p[4] + ")"
-		}
-		return p[6]
-	})
-	return faultline.Unescape(s)
 }

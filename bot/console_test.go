@@ -9,8 +9,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/faultline/faultline"
 	"github.com/faultline/faultline/bot"
+	"github.com/faultline/faultline/catalog"
 	"github.com/faultline/faultline/commands"
 	"github.com/faultline/faultline/probe/probetest"
 	"github.com/faultline/faultline/storage/storagetest"
@@ -49,7 +49,7 @@ func transcripts(t *testing.T, name string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, lang := range []faultline.Lang{faultline.LangZH, faultline.LangEN} {
+	for _, lang := range []catalog.Lang{catalog.ZH, catalog.EN} {
 		t.Run(string(lang), func(t *testing.T) {
 			pinger := &probetest.Script{}
 			line := []string{"127.0.3.1", "127.0.9.1"}
@@ -109,7 +109,7 @@ func (s *scripted) Read(p []byte) (int, error) {
 	return 0, io.EOF
 }
 
-func consoleSettings(lang faultline.Lang) commands.Settings {
+func consoleSettings(lang catalog.Lang) commands.Settings {
 	set := testSettings(lang)
 	set.Location = time.FixedZone("CST", 8*3600)
 	set.Parallel = 1

@@ -9,6 +9,7 @@ import (
 
 	"github.com/faultline/faultline"
 	"github.com/faultline/faultline/commands"
+	"github.com/faultline/faultline/markup"
 )
 
 // Handler is what the transports need from the flows; *commands.Service
@@ -18,7 +19,7 @@ type Handler interface {
 	Press(ctx context.Context, a commands.Action) commands.Response
 	Submit(ctx context.Context, sub commands.Submission) commands.Response
 	ThreadReply(ctx context.Context, r commands.ThreadReply) error
-	Apology(ref string) commands.Message
+	Apology(ref string) faultline.Message
 }
 
 // Dedup remembers which Slack deliveries were already handled.
@@ -44,7 +45,7 @@ type dispatcher struct {
 // acknowledgement (nil for an empty one).
 func (d *dispatcher) onCommand(ctx context.Context, cmd slack.SlashCommand) *slack.Msg {
 	resp := d.handler.Command(ctx, commands.Request{
-		Command: cmd.Command, Text: faultline.Unescape(cmd.Text), User: cmd.UserID,
+		Command: cmd.Command, Text: markup.Unescape(cmd.Text), User: cmd.UserID,
 		Channel: cmd.ChannelID, TriggerID: cmd.TriggerID, Respond: d.api.Responder(cmd.ResponseURL),
 	})
 	resp = d.openModal(ctx, cmd.TriggerID, resp)
@@ -55,7 +56,7 @@ func (d *dispatcher) onCommand(ctx context.Context, cmd slack.SlashCommand) *sla
 	return replyMsg(*resp.Reply)
 }
 
-func replyMsg(m commands.Message) *slack.Msg {
+func replyMsg(m faultline.Message) *slack.Msg {
 	kind := slack.ResponseTypeEphemeral
 	if !m.Ephemeral {
 		kind = slack.ResponseTypeInChannel
@@ -141,7 +142,7 @@ func (d *dispatcher) onEvent(ctx context.Context, ev slackevents.EventsAPIEvent)
 	}
 	reply := commands.ThreadReply{
 		Channel: msg.Channel, ThreadTS: msg.ThreadTimeStamp, TS: msg.TimeStamp,
-		User: msg.User, Text: faultline.Unescape(msg.Text),
+		User: msg.User, Text: markup.Unescape(msg.Text),
 	}
 	d.work.Go("thread reply", func(ctx context.Context) error { return d.handler.ThreadReply(ctx, reply) })
 	return nil

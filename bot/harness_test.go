@@ -15,8 +15,10 @@ import (
 	"github.com/faultline/faultline"
 	"github.com/faultline/faultline/bot"
 	"github.com/faultline/faultline/bot/slackfake"
+	"github.com/faultline/faultline/catalog"
 	"github.com/faultline/faultline/commands"
 	"github.com/faultline/faultline/jobs"
+	"github.com/faultline/faultline/metrics"
 	"github.com/faultline/faultline/probe/probetest"
 	"github.com/faultline/faultline/storage"
 	"github.com/faultline/faultline/storage/storagetest"
@@ -46,7 +48,7 @@ var (
 )
 
 // testSettings is the site, inventory, people and clocks the tests use.
-func testSettings(lang faultline.Lang) commands.Settings {
+func testSettings(lang catalog.Lang) commands.Settings {
 	return commands.Settings{
 		Language: lang, FaultsChannel: faults, Sites: testSites, Devices: testDevices, Lines: testLines, Roles: testRoles,
 		Escalation: []faultline.Role{faultline.RoleMaintainer, faultline.RoleITSupervisor, faultline.RoleDeptHead, faultline.RoleHQNetadmin},
@@ -90,17 +92,17 @@ func setupWith(t testing.TB, db *storage.DB, withJobs bool) *harness {
 // duties and schedules synced) as serve does.
 func setupCustom(t testing.TB, db *storage.DB, withJobs bool, start time.Time, adjust func(*commands.Settings)) *harness {
 	h := &harness{slack: slackfake.New(t, token), db: db, pinger: &probetest.Script{}, reg: prometheus.NewRegistry(), clock: start}
-	h.reg.MustRegister(bot.Gauges{Store: db, ReportWithin: time.Hour, Log: storagetest.Logger()})
+	h.reg.MustRegister(metrics.Gauges{Store: db, ReportWithin: time.Hour, Log: storagetest.Logger()})
 	log := storagetest.Logger()
 	api := bot.NewWebAPI(token, h.slack.APIURL())
 	api.Now = h.now
-	set := testSettings(faultline.LangEN)
+	set := testSettings(catalog.EN)
 	if adjust != nil {
 		adjust(&set)
 	}
 	svc := commands.New(commands.Deps{
 		Store: db, Pinger: h.pinger, Poster: api, Log: log, Settings: set,
-		Now: h.now, Recorder: bot.NewFlowMetrics(h.reg), Scheduler: jobs.Schedules{Location: set.Location},
+		Now: h.now, Recorder: metrics.NewFlows(h.reg), Scheduler: jobs.Schedules{Location: set.Location},
 	})
 	if err := svc.Start(context.Background()); err != nil {
 		t.Fatal(err)
@@ -188,4 +190,31 @@ func kinds[K ~string](k []K) []string {
 		out[i] = string(x)
 	}
 	return out
+}
+
+// settle waits for the work requests started, runs the clocks and sends
+// what the outbox holds.
+func (h *harness) settle(t *testing.T) {
+	t.Helper()
+	h.work.Wait()
+	if err := h.svc.FireDue(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	h.work.Wait()
+	if err := h.svc.Flush(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// press presses a ticket's button through the interactions endpoint.
+func (h *harness) press(t *testing.T, user, action, ref string) {
+	t.Helper()
+	f, err := h.db.Fault(context.Background(), 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if resp := h.bot.Interaction(t, h.bot.BlockAction(user, faults, f.MessageTS, "", action, ref)); resp.StatusCode != http.StatusOK {
+		t.Fatalf("%s by %s: status %d", action, user, resp.StatusCode)
+	}
+	h.settle(t)
 }

@@ -9,6 +9,7 @@ import (
 	"github.com/faultline/faultline"
 	"github.com/faultline/faultline/bot"
 	"github.com/faultline/faultline/bot/slackfake"
+	"github.com/faultline/faultline/catalog"
 	"github.com/faultline/faultline/commands"
 	"github.com/faultline/faultline/jobs"
 	"github.com/faultline/faultline/probe/probetest"
@@ -40,7 +41,7 @@ func drain(b *testing.B, messages, channels int) {
 	db := storagetest.Open(b, dialect)
 	fake := slackfake.New(b, token)
 	fake.RateLimit(time.Second)
-	set := testSettings(faultline.LangEN)
+	set := testSettings(catalog.EN)
 	set.Pace = time.Second
 	svc := commands.New(commands.Deps{Store: db, Pinger: &probetest.Script{}, Poster: bot.NewWebAPI(token, fake.APIURL()),
 		Settings: set, Log: storagetest.Logger()})
@@ -77,12 +78,12 @@ func drain(b *testing.B, messages, channels int) {
 }
 
 func enqueue(b *testing.B, db *storage.DB, messages, channels int) {
-	var out []commands.Outgoing
+	var out []faultline.Outgoing
 	for i := 0; i < messages; i++ {
 		ch := fmt.Sprintf("C%04d", i%channels)
-		out = append(out, commands.Outgoing{Kind: commands.OutPost, Message: commands.Message{Channel: ch, Text: fmt.Sprintf("message %d", i)}})
+		out = append(out, faultline.Outgoing{Kind: faultline.OutPost, Message: faultline.Message{Channel: ch, Text: fmt.Sprintf("message %d", i)}})
 	}
-	if err := db.Commit(context.Background(), commands.Change{Out: out}); err != nil {
+	if err := db.Commit(context.Background(), faultline.Change{Out: out}); err != nil {
 		b.Fatal(err)
 	}
 }

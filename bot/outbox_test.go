@@ -7,18 +7,17 @@ import (
 	"testing"
 	"time"
 
-	"github.com/faultline/faultline"
 	"github.com/faultline/faultline/bot/slackfake"
 	"github.com/faultline/faultline/storage"
 	"github.com/faultline/faultline/storage/storagetest"
 )
 
-// Slack answers 429 with Retry-After, then 500, then accepts: every
-// message still arrives, once, and a ticket's messages in order.
+// The Web API client tells the outbox what Slack's refusals mean: 429 with
+// Retry-After, then 500, then an error Slack may not repeat, then success:
+// every message still arrives, once, and a ticket's messages in order.
 func TestOutboxRetriesKeepOrderAndSendOnce(t *testing.T) {
 	storagetest.Run(t, func(t *testing.T, db *storage.DB) {
 		h := setupWith(t, db, false)
-		p := &procedure{t: t, h: h, fault: faultline.Fault{Number: 1}}
 		h.slack.Script("chat.postMessage",
 			slackfake.Scripted{Status: http.StatusTooManyRequests, RetryAfter: "1"},
 			slackfake.Scripted{Status: http.StatusInternalServerError},
@@ -32,9 +31,8 @@ func TestOutboxRetriesKeepOrderAndSendOnce(t *testing.T) {
 			}
 			h.advance(3 * time.Second)
 		}
-		p.fault = p.state()
-		p.press("U0TECH", "fault_take")
-		p.press("U0ADMIN", "fault_request_restart")
+		h.press(t, "U0TECH", "fault_take", "F-1")
+		h.press(t, "U0ADMIN", "fault_request_restart", "F-1")
 
 		var sent []string
 		for _, c := range h.slack.Calls("chat.postMessage") {
@@ -61,7 +59,7 @@ func TestOutboxRetriesKeepOrderAndSendOnce(t *testing.T) {
 		if len(refused) != 3 {
 			t.Fatalf("%d refused attempts, want 3", len(refused))
 		}
-		if f := p.state(); f.MessageTS == "" {
+		if f, _ := db.Fault(ctx, 1); f.MessageTS == "" {
 			t.Fatal("the ticket never got its message")
 		}
 		if pending, failed, _ := db.OutboxDepth(ctx); pending != 0 || failed != 0 {
@@ -70,9 +68,9 @@ func TestOutboxRetriesKeepOrderAndSendOnce(t *testing.T) {
 	})
 }
 
-// A message Slack refuses for good (the channel is gone) is kept with the
-// reason, and the messages behind it in the thread, which cannot be
-// posted without it, are given up too instead of blocking for ever.
+// channel_not_found is a refusal for good: the Web API client says so,
+// and the outbox gives the message up with the reason (and the thread
+// behind it), instead of retrying for ever.
 func TestOutboxGivesUpOnPermanentErrors(t *testing.T) {
 	storagetest.Run(t, func(t *testing.T, db *storage.DB) {
 		h := setupWith(t, db, false)

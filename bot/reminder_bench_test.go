@@ -10,6 +10,7 @@ import (
 	"github.com/faultline/faultline"
 	"github.com/faultline/faultline/bot"
 	"github.com/faultline/faultline/bot/slackfake"
+	"github.com/faultline/faultline/catalog"
 	"github.com/faultline/faultline/commands"
 	"github.com/faultline/faultline/jobs"
 	"github.com/faultline/faultline/probe/probetest"
@@ -62,7 +63,7 @@ func remind(b *testing.B, owners int, warm bool) {
 	fake.RateLimit(time.Second)
 	fake.LimitMethod("conversations.open", 50, time.Minute)
 	fake.LimitMethod("users.info", 100, time.Minute)
-	set := testSettings(faultline.LangEN)
+	set := testSettings(catalog.EN)
 	set.Pace = time.Second
 	set.Location = time.UTC
 	svc := commands.New(commands.Deps{Store: db, Pinger: &probetest.Script{}, Poster: api, Settings: set,

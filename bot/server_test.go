@@ -185,26 +185,15 @@ func TestURLVerification(t *testing.T) {
 	}
 }
 
+// What the transport refuses before any flow sees it: a body over the
+// limit, a payload that is not JSON; and a malformed command still gets
+// the flow's own answer through the signed endpoint, storing nothing.
 func TestBadInputGetsAnswerAndStoresNothing(t *testing.T) {
 	storagetest.Run(t, func(t *testing.T, db *storage.DB) {
 		h := setup(t, db)
-		cases := map[string]string{
-			"nowhere printer broken": "I don't know a site called `nowhere`",
-			"office-a":               "Please say what is wrong",
-			"office-a " + strings.Repeat("长", commands.MaxDescription+1): "please keep it under 2000",
-			"show F-99":     "There is no ticket F-99",
-			"show":          "Say which ticket",
-			"ping":          "Say what to check",
-			"ping nowhere":  "I don't know a site called `nowhere`",
-			"list":          "No open tickets",
-			"help":          "Report a network fault",
-			"show F-banana": "There is no ticket F-banana",
-		}
-		for text, want := range cases {
-			resp := h.bot.Command(t, "U0REPORTER", "C0GENERAL", "/fault", text)
-			if got := body(t, resp); resp.StatusCode != 200 || !strings.Contains(got, want) {
-				t.Errorf("/fault %.30s: status %d, reply %.200s; want it to say %q", text, resp.StatusCode, got, want)
-			}
+		resp := h.bot.Command(t, "U0REPORTER", "C0GENERAL", "/fault", "nowhere printer broken")
+		if got := body(t, resp); resp.StatusCode != 200 || !strings.Contains(got, "I don't know a site called `nowhere`") {
+			t.Errorf("unknown site: status %d, reply %.200s", resp.StatusCode, got)
 		}
 		if list, _ := db.Faults(context.Background(), []faultline.FaultState{faultline.FaultOpen}, 10); len(list) != 0 {
 			t.Fatalf("bad input stored tickets: %+v", list)

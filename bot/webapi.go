@@ -9,6 +9,7 @@ import (
 
 	"github.com/slack-go/slack"
 
+	"github.com/faultline/faultline"
 	"github.com/faultline/faultline/commands"
 )
 
@@ -73,7 +74,7 @@ func (w *WebAPI) note(method string, err error) {
 // Client is the underlying slack-go client, for Socket Mode.
 func (w *WebAPI) Client() *slack.Client { return w.client }
 
-func msgOptions(m commands.Message) []slack.MsgOption {
+func msgOptions(m faultline.Message) []slack.MsgOption {
 	opts := []slack.MsgOption{
 		// Text is already escaped by the flows; escaping again would show
 		// &amp;lt; to people.
@@ -89,7 +90,7 @@ func msgOptions(m commands.Message) []slack.MsgOption {
 
 // Post sends m to its channel (or as an ephemeral message to m.User) and
 // returns the new message's ts.
-func (w *WebAPI) Post(ctx context.Context, m commands.Message) (string, error) {
+func (w *WebAPI) Post(ctx context.Context, m faultline.Message) (string, error) {
 	if m.Ephemeral {
 		ts, err := w.client.PostEphemeralContext(ctx, m.Channel, m.User, msgOptions(m)...)
 		if err != nil {
@@ -105,7 +106,7 @@ func (w *WebAPI) Post(ctx context.Context, m commands.Message) (string, error) {
 }
 
 // Update replaces message ts in channel.
-func (w *WebAPI) Update(ctx context.Context, channel, ts string, m commands.Message) error {
+func (w *WebAPI) Update(ctx context.Context, channel, ts string, m faultline.Message) error {
 	opts := msgOptions(m)
 	if _, _, _, err := w.client.UpdateMessageContext(ctx, channel, ts, opts...); err != nil {
 		return classify("chat.update "+channel+"/"+ts, err)
@@ -225,7 +226,7 @@ type responseURL struct {
 	url    string
 }
 
-func (r responseURL) Respond(ctx context.Context, m commands.Message) error {
+func (r responseURL) Respond(ctx context.Context, m faultline.Message) error {
 	kind := slack.ResponseTypeEphemeral
 	if !m.Ephemeral {
 		kind = slack.ResponseTypeInChannel

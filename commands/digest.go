@@ -8,19 +8,20 @@ import (
 	"time"
 
 	"github.com/faultline/faultline"
+	"github.com/faultline/faultline/markup"
 )
 
 // sendDigest sends the week before due to the digest's role by DM.
-func (s *Service) sendDigest(ctx context.Context, due time.Time) error {
-	w, err := s.store.Week(ctx, due.AddDate(0, 0, -7), due)
+func (f *scheduleFlow) sendDigest(ctx context.Context, due time.Time) error {
+	w, err := f.digests.Week(ctx, due.AddDate(0, 0, -7), due)
 	if err != nil {
 		return err
 	}
-	out := s.dmRole(s.settings.Digest.To, s.DigestText(w))
+	out := f.dmRole(f.set.Digest.To, f.digestText(w))
 	if len(out) == 0 {
 		return nil
 	}
-	return s.commit(ctx, Change{Out: out})
+	return f.commit(ctx, faultline.Change{Out: out})
 }
 
 // DigestText is the weekly digest for the department head, in the
@@ -28,22 +29,24 @@ func (s *Service) sendDigest(ctx context.Context, due time.Time) error {
 // (median and 90th percentile), escalations, incidents by severity and
 // reports overdue, backup compliance per duty, and the hops that failed
 // most.
-func (s *Service) DigestText(w faultline.Week) string {
-	t := s.cat.T
-	lines := []string{t("digest.title", s.fmtTime(w.From), s.fmtTime(w.To))}
-	opened, closed, took, ran := s.faultFigures(w)
+func (s *Service) DigestText(w faultline.Week) string { return s.schedules.digestText(w) }
+
+func (f *scheduleFlow) digestText(w faultline.Week) string {
+	t := f.cat.T
+	lines := []string{t("digest.title", f.fmtTime(w.From), f.fmtTime(w.To))}
+	opened, closed, took, ran := faultFigures(w)
 	lines = append(lines,
 		t("digest.faults", opened, closed),
 		t("digest.take", percentiles(took)),
 		t("digest.close", percentiles(ran)),
 		t("digest.escalations", w.FaultEscalations, w.IncidentEscalations),
-		s.incidentFigures(w))
-	lines = append(lines, s.backupFigures(w)...)
-	lines = append(lines, s.worstHops(w))
+		f.incidentFigures(w))
+	lines = append(lines, f.backupFigures(w)...)
+	lines = append(lines, f.worstHops(w))
 	return strings.Join(lines, "\n")
 }
 
-func (s *Service) faultFigures(w faultline.Week) (opened, closed int, took, ran []time.Duration) {
+func faultFigures(w faultline.Week) (opened, closed int, took, ran []time.Duration) {
 	in := func(at time.Time) bool { return !at.IsZero() && !at.Before(w.From) && at.Before(w.To) }
 	for _, f := range w.Faults {
 		if in(f.CreatedAt) {
@@ -70,25 +73,25 @@ func percentiles(ds []time.Duration) string {
 		i := int(p*float64(len(ds))+0.999999) - 1
 		return ds[max(0, min(i, len(ds)-1))]
 	}
-	return fmt.Sprintf("%s / %s", faultline.Unescape(durationText(rank(0.5))), faultline.Unescape(durationText(rank(0.9))))
+	return fmt.Sprintf("%s / %s", plainDuration(rank(0.5)), plainDuration(rank(0.9)))
 }
 
-func (s *Service) incidentFigures(w faultline.Week) string {
+func (f *scheduleFlow) incidentFigures(w faultline.Week) string {
 	by := map[faultline.Severity]int{}
 	overdue := 0
 	for _, i := range w.Incidents {
 		by[i.Severity]++
-		if i.ReportedAt.IsZero() || i.ReportedAt.Sub(i.CreatedAt) > s.settings.Incident.Report {
+		if i.ReportedAt.IsZero() || i.ReportedAt.Sub(i.CreatedAt) > f.set.Incident.Report {
 			overdue++
 		}
 	}
-	return s.cat.T("digest.incidents", len(w.Incidents), by[faultline.SevGeneral], by[faultline.SevMajor],
+	return f.cat.T("digest.incidents", len(w.Incidents), by[faultline.SevGeneral], by[faultline.SevMajor],
 		by[faultline.SevCritical], by[""], overdue)
 }
 
 // backupFigures: per duty, how many of its occurrences were confirmed,
 // missed (escalated unconfirmed), could not be done, or are still open.
-func (s *Service) backupFigures(w faultline.Week) []string {
+func (f *scheduleFlow) backupFigures(w faultline.Week) []string {
 	type tally struct{ total, done, missed, cant, open int }
 	per := map[string]*tally{}
 	var names []string
@@ -112,20 +115,20 @@ func (s *Service) backupFigures(w faultline.Week) []string {
 		}
 	}
 	if len(names) == 0 {
-		return []string{s.cat.T("digest.backups_none")}
+		return []string{f.cat.T("digest.backups_none")}
 	}
 	sort.Strings(names)
-	lines := []string{s.cat.T("digest.backups")}
+	lines := []string{f.cat.T("digest.backups")}
 	for _, n := range names {
 		t := per[n]
-		lines = append(lines, s.cat.T("digest.backup", faultline.Escape(n), t.done, t.total, t.missed, t.cant, t.open))
+		lines = append(lines, f.cat.T("digest.backup", markup.Escape(n), t.done, t.total, t.missed, t.cant, t.open))
 	}
 	return lines
 }
 
 // worstHops names the hops that failed most often among the week's new
 // tickets.
-func (s *Service) worstHops(w faultline.Week) string {
+func (f *scheduleFlow) worstHops(w faultline.Week) string {
 	count := map[string]int{}
 	for _, f := range w.Faults {
 		if f.Hop != "" && !f.CreatedAt.Before(w.From) && f.CreatedAt.Before(w.To) {
@@ -133,7 +136,7 @@ func (s *Service) worstHops(w faultline.Week) string {
 		}
 	}
 	if len(count) == 0 {
-		return s.cat.T("digest.hops_none")
+		return f.cat.T("digest.hops_none")
 	}
 	hops := make([]string, 0, len(count))
 	for h := range count {
@@ -147,7 +150,7 @@ func (s *Service) worstHops(w faultline.Week) string {
 	})
 	parts := make([]string, 0, 3)
 	for _, h := range hops[:min(3, len(hops))] {
-		parts = append(parts, fmt.Sprintf("%s (%d)", faultline.Escape(h), count[h]))
+		parts = append(parts, fmt.Sprintf("%s (%d)", markup.Escape(h), count[h]))
 	}
-	return s.cat.T("digest.hops", strings.Join(parts, ", "))
+	return f.cat.T("digest.hops", strings.Join(parts, ", "))
 }

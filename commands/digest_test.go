@@ -5,6 +5,9 @@ import (
 	"time"
 
 	"github.com/faultline/faultline"
+	"github.com/faultline/faultline/catalog"
+	"github.com/faultline/faultline/commands"
+	"github.com/faultline/faultline/storage/storagetest"
 )
 
 // The weekly digest's figures for a known week, in both languages.
@@ -45,8 +48,8 @@ func TestDigestGolden(t *testing.T) {
 			{Duty: "design-drawings", State: faultline.OccDone}, {Duty: "design-drawings", State: faultline.OccPending},
 		},
 	}
-	for _, lang := range []faultline.Lang{faultline.LangZH, faultline.LangEN} {
-		svc := newFlowLang(t, lang)
-		golden(t, "digest-"+string(lang)+".txt", []byte(svc.DigestText(w)+"\n"))
+	for _, lang := range []catalog.Lang{catalog.ZH, catalog.EN} {
+		h := setupAt(t, storagetest.Open(t, "sqlite"), testT0, func(set *commands.Settings) { set.Language, set.Location = lang, shanghai })
+		golden(t, "digest-"+string(lang)+".txt", []byte(h.svc.DigestText(w)+"\n"))
 	}
 }

@@ -2,147 +2,97 @@ package commands
 
 import (
 	"context"
+	"errors"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/faultline/faultline"
+	"github.com/faultline/faultline/markup"
 )
 
-// Modal callback IDs and button action IDs of the incident flow. Steps'
-// buttons are "incident_" + the step; forms are "incident_" + the step too.
-const (
-	CallbackDeclare = "incident_declare"
-	ActionFollowUp  = "incident_followup_done"
-)
-
-// incidentCommand handles /incident: declare (with text, or a form without),
-// list, show, export, close, help.
-func (s *Service) incidentCommand(ctx context.Context, req Request) Response {
-	if s.settings.IncidentsChannel == "" {
-		return Response{Reply: s.ephemeral(s.cat.T("inc.no_channel"))}
-	}
-	text := strings.TrimSpace(req.Text)
-	if text == "" {
-		return Response{Modal: s.declareModal(req.Channel)}
-	}
-	word, rest := cut(text)
-	switch strings.ToLower(word) {
-	case "help":
-		return Response{Reply: s.ephemeral(s.cat.T("inc.usage"))}
-	case "list":
-		return s.listIncidents(ctx, req.User, rest)
-	case "show":
-		return s.showIncident(ctx, req.User, rest)
-	case "export":
-		return s.exportIncident(ctx, req.User, rest)
-	case "close":
-		return s.pressIncident(ctx, Action{ID: "incident_close", Value: rest, User: req.User})
-	}
-	return s.declare(ctx, req.User, faultline.Incident{Description: text})
+// The security-incident flow (信息安全管理流程: 事件处理, 事件善后): /incident,
+// the incident's buttons and forms in the private channel, its clocks, its
+// follow-ups, and the archive.
+type incidentFlow struct {
+	*flow
+	store IncidentStore
 }
 
 // declare records a new incident and tells, at once and only in the
 // private incidents channel, the information manager and the department
 // head (事件处理). The report clock starts now.
-func (s *Service) declare(ctx context.Context, user string, i faultline.Incident) Response {
-	if problem := s.checkIncidentText(i.Description); problem != "" {
-		return Response{Reply: s.ephemeral(problem)}
+func (f *incidentFlow) declare(ctx context.Context, user string, i faultline.Incident) Response {
+	if problem := f.checkText(i.Description); problem != "" {
+		return f.say(problem)
 	}
-	now := s.now()
+	now := f.now()
 	i.Reporter, i.State, i.CreatedAt = user, faultline.IncOpen, now
-	due := now.Add(s.settings.Incident.Report)
-	out := []Outgoing{
-		{Kind: OutHead, Message: Message{Channel: s.settings.IncidentsChannel}},
-		s.incidentNote(s.cat.T("inc.declared", s.members(faultline.RoleInfoManager), s.members(faultline.RoleDeptHead),
-			faultline.Mention(user), s.fmtClock(due))),
+	due := now.Add(f.set.Incident.Report)
+	out := []faultline.Outgoing{
+		{Kind: faultline.OutHead, Message: faultline.Message{Channel: f.set.IncidentsChannel}},
+		f.note(f.cat.T("inc.declared", f.members(faultline.RoleInfoManager), f.members(faultline.RoleDeptHead),
+			markup.Mention(user), f.fmtTime(due))),
 	}
 	timers := []faultline.Timer{{Kind: faultline.TimerReport, DueAt: due}}
-	if at, ok := nextReminder(due, now, s.settings.Incident.ReportReminders); ok {
+	if at, ok := nextReminder(due, now, f.set.Incident.ReportReminders); ok {
 		timers = append(timers, faultline.Timer{Kind: faultline.TimerReportReminder, DueAt: at})
 	}
-	inc, err := s.store.CreateIncident(ctx, i, out, timers)
+	inc, err := f.store.CreateIncident(ctx, i, out, timers)
 	if err != nil {
-		return s.internal(ctx, "declare incident", err)
+		return f.internal(ctx, "declare incident", err)
 	}
-	s.nudge()
-	return Response{Reply: s.ephemeral(s.cat.T("inc.declared_reply", inc.Ref()))}
+	f.nudge()
+	return f.say(f.cat.T("inc.declared_reply", inc.Ref()))
 }
 
-func (s *Service) checkIncidentText(d string) string {
+func (f *incidentFlow) checkText(d string) string {
 	if strings.TrimSpace(d) == "" {
-		return s.cat.T("inc.need_description")
+		return f.cat.T("inc.need_description")
 	}
-	if n := len([]rune(d)); n > MaxDescription {
-		return s.cat.T("fault.too_long", n, MaxDescription)
+	if n := utf8.RuneCountInString(d); n > MaxDescription {
+		return f.cat.T("fault.too_long", n, MaxDescription)
 	}
 	return ""
 }
 
-func (s *Service) incidentNote(text string) Outgoing {
-	return threadPost(Message{Channel: s.settings.IncidentsChannel, Text: text})
+// note is a post in the incident's private thread.
+func (f *incidentFlow) note(text string) faultline.Outgoing {
+	return threadPost(faultline.Message{Channel: f.set.IncidentsChannel, Text: text})
 }
 
-// declareModal is the form /incident opens: severity as the reporter sees
-// it, what happened, the systems affected, how it was noticed.
-func (s *Service) declareModal(channel string) *Modal {
-	return &Modal{
-		CallbackID: CallbackDeclare, Title: s.cat.T("inc.modal.declare"), Submit: s.cat.T("inc.modal.declare_submit"),
-		Metadata: channel, Intro: s.cat.T("inc.modal.declare_intro"),
-		Inputs: []Input{
-			{ID: "severity", Label: s.cat.T("inc.field.severity"), Options: s.severityOptions(), Optional: true},
-			{ID: "description", Label: s.cat.T("inc.field.description"), Multiline: true, MaxLength: MaxDescription},
-			{ID: "systems", Label: s.cat.T("inc.field.systems"), Optional: true, MaxLength: 500},
-			{ID: "noticed", Label: s.cat.T("inc.field.noticed"), Optional: true, MaxLength: 500},
-		},
-	}
-}
-
-func (s *Service) severityOptions() []Option {
-	out := make([]Option, len(faultline.Severities))
-	for i, sev := range faultline.Severities {
-		out[i] = Option{Value: string(sev), Label: s.cat.T("sev." + string(sev))}
-	}
-	return out
-}
-
-func (s *Service) submitDeclare(ctx context.Context, sub Submission) Response {
-	if p := s.checkIncidentText(sub.Values["description"]); p != "" {
-		return Response{Errors: map[string]string{"description": p}}
-	}
-	resp := s.declare(ctx, sub.User, faultline.Incident{
-		Description: sub.Values["description"], Systems: strings.TrimSpace(sub.Values["systems"]),
-		NoticedHow: strings.TrimSpace(sub.Values["noticed"]), Severity: faultline.Severity(sub.Values["severity"]),
-	})
-	if resp.Reply == nil || sub.Metadata == "" {
-		return Response{}
-	}
-	// A form has no reply of its own: the confirmation goes to the
-	// reporter alone in the conversation the form came from.
-	confirm := Message{Channel: sub.Metadata, Text: resp.Reply.Text}
-	return Response{Work: func(ctx context.Context) error {
-		return s.commit(ctx, Change{Out: []Outgoing{{Kind: OutEphemeral, User: sub.User, Message: confirm}}})
-	}}
-}
-
-// mayReadIncidents: the security roles and the executive read every
-// incident; anyone else only what they reported.
-func (s *Service) mayReadIncidents(user string) bool {
-	return faultline.MayRead(s.rolesOf(user, faultline.Fault{}))
-}
-
-func (s *Service) incidentFromRef(ctx context.Context, user, ref string) (faultline.Incident, *Response) {
+// lookup reads the incident ref names for user. Someone who may not read it
+// is told the same as for a missing one, word for word: that an incident
+// exists is itself confidential.
+func (f *incidentFlow) lookup(ctx context.Context, user, ref string) (faultline.Incident, *Response) {
+	missing := f.say(f.cat.T("inc.not_found", markup.Escape(ref)))
 	n, err := faultline.ParseIncidentRef(ref)
 	if err != nil {
-		return faultline.Incident{}, &Response{Reply: s.ephemeral(s.cat.T("inc.not_found", faultline.Escape(ref)))}
+		return faultline.Incident{}, &missing
 	}
-	inc, err := s.store.Incident(ctx, n)
-	// Someone who may not read it is told the same as for a missing one:
-	// that an incident exists is itself confidential.
-	if err != nil || (!s.mayReadIncidents(user) && inc.Reporter != user) {
-		if err != nil && !isNotFound(err) {
-			r := s.internal(ctx, "look up incident", err)
-			return inc, &r
-		}
-		return inc, &Response{Reply: s.ephemeral(s.cat.T("inc.not_found", faultline.Escape(ref)))}
+	inc, err := f.store.Incident(ctx, n)
+	switch {
+	case errors.Is(err, faultline.ErrNotFound):
+		return inc, &missing
+	case err != nil:
+		r := f.internal(ctx, "look up incident", err)
+		return inc, &r
+	case !inc.ReadableBy(f.actor(user)):
+		return faultline.Incident{}, &missing
 	}
 	return inc, nil
+}
+
+// reply records a message written in an incident's thread on its timeline
+// (the archive keeps what people said while handling it).
+func (f *incidentFlow) reply(ctx context.Context, r ThreadReply) error {
+	inc, err := f.store.IncidentByMessage(ctx, r.Channel, r.ThreadTS)
+	if errors.Is(err, faultline.ErrNotFound) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	return f.commit(ctx, faultline.Change{IncidentID: inc.ID, Events: []faultline.Event{{
+		At: f.now(), Actor: r.User, Kind: faultline.EventReply, Text: r.Text,
+	}}})
 }

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/faultline/faultline"
+	"github.com/faultline/faultline/markup"
 )
 
 // followUpEvery is how often an overdue follow-up is brought up again.
@@ -26,186 +27,166 @@ func nextReminder(due, now time.Time, points []time.Duration) (time.Time, bool) 
 	return best, !best.IsZero()
 }
 
-// fireIncident decides what an incident's clock running out means. A
-// reminder tells the people who must act how long is left and waits for
-// the next reminder point; an overdue report or summary climbs
-// escalation.incident one level, exactly once per level; an overdue
-// outside report alerts its role and the department head.
-func (s *Service) fireIncident(t faultline.Timer, i faultline.Incident, now time.Time) Change {
-	c := Change{IncidentID: i.ID, ReadIncident: i}
-	switch {
-	case t.Kind == faultline.TimerReportReminder && reportOwed(i):
-		s.remind(&c, i, now, i.CreatedAt.Add(s.settings.Incident.Report), s.settings.Incident.ReportReminders, "report")
-	case t.Kind == faultline.TimerSummaryReminder && i.State == faultline.IncClosed:
-		s.remind(&c, i, now, i.ClosedAt.Add(s.settings.Incident.Summary), s.settings.Incident.SummaryReminders, "summary")
-	case t.Kind == faultline.TimerReport && reportOwed(i):
-		s.escalateIncident(&c, i, now, "report")
-	case t.Kind == faultline.TimerSummary && i.State == faultline.IncClosed:
-		s.escalateIncident(&c, i, now, "summary")
-	case t.Kind == faultline.TimerExternal && i.ExternalAt.IsZero():
-		duty := s.externalDuty(i)
-		text := s.cat.T("iclock.external", s.members(duty.Role), i.Ref(), faultline.Escape(duty.Authority))
-		c.Out = append(append(c.Out, s.incidentNote(text)), s.dmRole(faultline.RoleDeptHead, text)...)
-	case strings.HasPrefix(string(t.Kind), "followup-"):
-		// The follow-up itself is read after this commits (followUpReminders):
-		// here its clock only starts again, for the next day.
-		c.SetTimers = []faultline.Timer{{Kind: t.Kind, DueAt: now.Add(followUpEvery)}}
+// owed is one of the two reports an incident owes: what its clocks are
+// called and its sentences.
+type owed struct {
+	reminder, overdue faultline.TimerKind
+	remindKey         string
+	overdueKey        string
+	event             string
+}
+
+var (
+	owedReport = owed{reminder: faultline.TimerReportReminder, overdue: faultline.TimerReport,
+		remindKey: "iclock.remind_report", overdueKey: "iclock.overdue_report", event: "report"}
+	owedSummary = owed{reminder: faultline.TimerSummaryReminder, overdue: faultline.TimerSummary,
+		remindKey: "iclock.remind_summary", overdueKey: "iclock.overdue_summary", event: "summary"}
+)
+
+// fire decides what an incident's clock running out means. A reminder
+// tells the people who must act how long is left and waits for the next
+// reminder point; an overdue report or summary climbs escalation.incident
+// one level, exactly once per level; an overdue outside report alerts its
+// role and the department head; an overdue follow-up reminds its owner and
+// comes up again a day later.
+func (f *incidentFlow) fire(ctx context.Context, t faultline.Timer, now time.Time) (faultline.Change, error) {
+	i, err := f.store.IncidentByID(ctx, t.IncidentID)
+	if err != nil {
+		return faultline.Change{}, err
 	}
-	return c
+	c := faultline.Change{IncidentID: i.ID, ReadIncident: i}
+	reportDue, summaryDue := i.CreatedAt.Add(f.set.Incident.Report), i.ClosedAt.Add(f.set.Incident.Summary)
+	switch {
+	case t.Kind == faultline.TimerReportReminder && i.ReportOwed():
+		f.remind(&c, i, i.Owner, now, reportDue, f.set.Incident.ReportReminders, owedReport)
+	case t.Kind == faultline.TimerSummaryReminder && i.SummaryOwed():
+		f.remind(&c, i, i.SummaryOwner, now, summaryDue, f.set.Incident.SummaryReminders, owedSummary)
+	case t.Kind == faultline.TimerReport && i.ReportOwed():
+		f.escalate(&c, i, i.EscLevel, now, reportDue, f.set.Incident.Report, owedReport)
+	case t.Kind == faultline.TimerSummary && i.SummaryOwed():
+		f.escalate(&c, i, i.SummaryLevel, now, summaryDue, f.set.Incident.Summary, owedSummary)
+	case t.Kind == faultline.TimerExternal && i.ExternalAt.IsZero():
+		duty := f.externalDuty(i)
+		text := f.cat.T("iclock.external", f.members(duty.Role), i.Ref(), markup.Escape(duty.Authority))
+		c.Out = append(append(c.Out, f.note(text)), f.dmRole(faultline.RoleDeptHead, text)...)
+	default:
+		if id, ok := faultline.FollowUpOf(t.Kind); ok {
+			return c, f.followUpOverdue(ctx, &c, i, id, t.Kind, now)
+		}
+	}
+	return c, nil
 }
 
-func reportOwed(i faultline.Incident) bool {
-	return i.State == faultline.IncOpen || i.State == faultline.IncHandling
-}
-
-// remind tells the handler (or, with none, the information managers) how
-// long is left, in the thread and by DM, and sets the next reminder.
-func (s *Service) remind(c *Change, i faultline.Incident, now, due time.Time, points []time.Duration, what string) {
+// remind tells who must act (owner, or with none the information managers)
+// how long is left, in the thread and by DM, and sets the next reminder.
+func (f *incidentFlow) remind(c *faultline.Change, i faultline.Incident, owner string, now, due time.Time, points []time.Duration, what owed) {
 	if !due.After(now) {
 		return // past due: the overdue clock speaks now
 	}
-	who := s.members(faultline.RoleInfoManager)
-	users := s.settings.Roles[faultline.RoleInfoManager]
-	owner := i.Owner
-	if what == "summary" {
-		owner = i.SummaryOwner
-	}
+	who, users := f.members(faultline.RoleInfoManager), f.set.Roles[faultline.RoleInfoManager]
 	if owner != "" {
-		who, users = faultline.Mention(owner), []string{owner}
+		who, users = markup.Mention(owner), []string{owner}
 	}
-	text := s.cat.T("iclock.remind_"+what, who, i.Ref(), durationText(due.Sub(now)), s.fmtClock(due))
-	c.Out = append(c.Out, s.incidentNote(text))
+	text := f.cat.T(what.remindKey, who, i.Ref(), durationText(due.Sub(now)), f.fmtTime(due))
+	c.Out = append(c.Out, f.note(text))
 	for _, u := range users {
-		c.Out = append(c.Out, directMessage(u, Message{Text: text}))
-	}
-	kind := faultline.TimerReportReminder
-	if what == "summary" {
-		kind = faultline.TimerSummaryReminder
+		c.Out = append(c.Out, directMessage(u, faultline.Message{Text: text}))
 	}
 	if at, ok := nextReminder(due, now, points); ok {
-		c.SetTimers = []faultline.Timer{{Kind: kind, DueAt: at}}
+		c.SetTimers = []faultline.Timer{{Kind: what.reminder, DueAt: at}}
 	}
 }
 
-// escalateIncident takes an overdue report or summary one level up
+// escalate takes an overdue report or summary one level up
 // escalation.incident: that level's people are mentioned and sent a DM,
 // and the clock starts again for the next level until the chain ends.
-func (s *Service) escalateIncident(c *Change, i faultline.Incident, now time.Time, what string) {
-	chain := s.settings.IncidentEscalation
-	level, kind, due := i.EscLevel, faultline.TimerReport, i.CreatedAt.Add(s.settings.Incident.Report)
-	interval := s.settings.Incident.Report
-	if what == "summary" {
-		level, kind, due, interval = i.SummaryLevel, faultline.TimerSummary, i.ClosedAt.Add(s.settings.Incident.Summary), s.settings.Incident.Summary
-	}
-	if level >= len(chain) {
+func (f *incidentFlow) escalate(c *faultline.Change, i faultline.Incident, level int, now, due time.Time, interval time.Duration, what owed) {
+	climb, ok := f.set.IncidentEscalation.Climb(level)
+	if !ok {
 		return
 	}
 	j := i
 	j.UpdatedAt = now
-	if what == "summary" {
-		j.SummaryLevel++
+	if what == owedSummary {
+		j.SummaryLevel = climb.Level + 1
 	} else {
-		j.EscLevel++
+		j.EscLevel = climb.Level + 1
 	}
-	role := chain[level]
-	text := s.cat.T("iclock.overdue_"+what, s.members(role), i.Ref(), durationText(now.Sub(due)),
-		s.cat.T("role."+string(role)), strconv.Itoa(level+1), strconv.Itoa(len(chain)))
+	text := f.cat.T(what.overdueKey, f.members(climb.Role), i.Ref(), durationText(now.Sub(due)),
+		f.roleName(climb.Role), strconv.Itoa(climb.Level+1), strconv.Itoa(climb.Of))
 	c.Incident = &j
-	c.Events = []faultline.Event{{At: now, Actor: faultline.ActorBot, Kind: faultline.EventEscalation, Text: what, Data: string(role)}}
-	c.Out = append(c.Out, s.incidentNote(text), headUpdate())
-	c.Out = append(c.Out, s.dmRole(role, text+"\n"+s.cat.T("iclock.dm_where", faultline.ChannelLink(s.settings.IncidentsChannel)))...)
-	if level+1 < len(chain) {
-		c.SetTimers = []faultline.Timer{{Kind: kind, DueAt: now.Add(interval)}}
+	c.Events = []faultline.Event{{At: now, Actor: faultline.ActorBot, Kind: faultline.EventEscalation, Text: what.event, Data: string(climb.Role)}}
+	c.Out = append(c.Out, f.note(text), headUpdate())
+	c.Out = append(c.Out, f.dmRole(climb.Role, text+"\n"+f.cat.T("iclock.dm_where", markup.ChannelLink(f.set.IncidentsChannel)))...)
+	if climb.Rearm {
+		c.SetTimers = []faultline.Timer{{Kind: what.overdue, DueAt: now.Add(interval)}}
 	}
 }
 
-// followUpReminders reminds the owners of overdue follow-ups whose clocks
-// just ran out (the clocks themselves were set again by fireIncident).
-func (s *Service) followUpReminders(ctx context.Context, fired []faultline.Timer) {
-	for _, t := range fired {
-		idText, ok := strings.CutPrefix(string(t.Kind), "followup-")
-		if !ok {
+// followUpOverdue reminds the owner of an overdue follow-up, in the thread
+// and by DM with its Done button, and brings it up again a day later; a
+// follow-up done meanwhile ends its clock.
+func (f *incidentFlow) followUpOverdue(ctx context.Context, c *faultline.Change, i faultline.Incident, id int64, kind faultline.TimerKind, now time.Time) error {
+	all, err := f.store.FollowUps(ctx, i.ID)
+	if err != nil {
+		return err
+	}
+	for n, fu := range all {
+		if fu.ID != id || !fu.DoneAt.IsZero() {
 			continue
 		}
-		id, _ := strconv.ParseInt(idText, 10, 64)
-		if err := s.remindFollowUp(ctx, t.IncidentID, id); err != nil {
-			s.log.ErrorContext(ctx, "follow-up reminder", "followup_id", id, "err", err)
-		}
+		text := f.cat.T("iclock.followup", markup.Mention(fu.Owner), i.Ref(), markup.Escape(fu.Text), f.fmtDate(fu.Due))
+		c.Out = append(c.Out, f.note(text), directMessage(fu.Owner, faultline.Message{
+			Text:    text,
+			Buttons: []faultline.Button{{ID: ActionFollowUp, Label: f.cat.T("ibutton.followup_done"), Value: followUpRef(i, n+1), Style: "primary"}},
+		}))
+		c.SetTimers = []faultline.Timer{{Kind: kind, DueAt: now.Add(followUpEvery)}}
 	}
+	return nil
 }
 
-func (s *Service) remindFollowUp(ctx context.Context, incidentID, id int64) error {
-	f, err := s.store.FollowUp(ctx, id)
-	if err != nil || !f.DoneAt.IsZero() {
-		return err
-	}
-	inc, err := s.store.IncidentByID(ctx, incidentID)
-	if err != nil {
-		return err
-	}
-	n, err := s.followUpIndex(ctx, inc, id)
-	if err != nil {
-		return err
-	}
-	text := s.cat.T("iclock.followup", faultline.Mention(f.Owner), inc.Ref(), faultline.Escape(f.Text), s.fmtDate(f.Due))
-	return s.commit(ctx, Change{IncidentID: inc.ID, Out: []Outgoing{s.incidentNote(text), directMessage(f.Owner, Message{
-		Text:    text,
-		Buttons: []Button{{ID: ActionFollowUp, Label: s.cat.T("ibutton.followup_done"), Value: followUpRef(inc, n), Style: "primary"}},
-	})}})
-}
-
-func (s *Service) followUpIndex(ctx context.Context, inc faultline.Incident, id int64) (int, error) {
-	all, err := s.store.FollowUps(ctx, inc.ID)
-	if err != nil {
-		return 0, err
-	}
-	for n, f := range all {
-		if f.ID == id {
-			return n + 1, nil
-		}
-	}
-	return 0, faultline.ErrNotFound
-}
+// followUpRef names the n-th follow-up (1-based) of an incident: I-3#2.
+func followUpRef(i faultline.Incident, n int) string { return i.Ref() + "#" + strconv.Itoa(n) }
 
 // followUpDone marks a follow-up done: its owner or a security role may.
-func (s *Service) followUpDone(ctx context.Context, a Action) Response {
+// Anyone who may not read the incident is answered as if it did not exist.
+func (f *incidentFlow) followUpDone(ctx context.Context, a Action) Response {
 	ref, nText, _ := strings.Cut(a.Value, "#")
 	n, _ := strconv.Atoi(nText)
+	missing := f.say(f.cat.T("inc.not_found", markup.Escape(ref)))
 	num, err := faultline.ParseIncidentRef(ref)
 	if err != nil {
-		return Response{Reply: s.ephemeral(s.cat.T("action.unknown"))}
+		return missing
 	}
-	inc, err := s.store.Incident(ctx, num)
+	inc, err := f.store.Incident(ctx, num)
+	if errors.Is(err, faultline.ErrNotFound) {
+		return missing
+	}
 	if err != nil {
-		return s.internal(ctx, "follow-up's incident", err)
+		return f.internal(ctx, "follow-up's incident", err)
 	}
-	all, err := s.store.FollowUps(ctx, inc.ID)
-	if err != nil || n < 1 || n > len(all) {
-		return Response{Reply: s.ephemeral(s.cat.T("action.unknown"))}
+	all, err := f.store.FollowUps(ctx, inc.ID)
+	if err != nil {
+		return f.internal(ctx, "follow-ups", err)
 	}
-	f := all[n-1]
-	if a.User != f.Owner && !s.mayReadIncidents(a.User) {
-		return Response{Reply: s.ephemeral(s.cat.T("ifollowup.not_yours", faultline.Mention(f.Owner)))}
+	if n < 1 || n > len(all) || (a.User != all[n-1].Owner && !inc.ReadableBy(f.actor(a.User))) {
+		return missing
 	}
-	now := s.now()
-	err = s.commit(ctx, Change{
-		IncidentID: inc.ID, Done: []faultline.FollowUp{{ID: f.ID, DoneBy: a.User, DoneAt: now}},
-		Events: []faultline.Event{{At: now, Actor: a.User, Kind: faultline.EventState, Text: "followup_done", Data: f.Text}},
-		Out:    []Outgoing{s.incidentNote(s.cat.T("inote.followup_done", faultline.Mention(a.User), faultline.Escape(f.Text), inc.Ref()))},
+	fu := all[n-1]
+	if a.User != fu.Owner && !faultline.MayReadIncidents(f.actor(a.User).Roles) {
+		return f.say(f.cat.T("ifollowup.not_yours", markup.Mention(fu.Owner)))
+	}
+	now := f.now()
+	err = f.commit(ctx, faultline.Change{
+		IncidentID: inc.ID, Done: []faultline.FollowUp{{ID: fu.ID, DoneBy: a.User, DoneAt: now}},
+		Events: []faultline.Event{{At: now, Actor: a.User, Kind: faultline.EventState, Text: "followup_done", Data: fu.Text}},
+		Out:    []faultline.Outgoing{f.note(f.cat.T("inote.followup_done", markup.Mention(a.User), markup.Escape(fu.Text), inc.Ref()))},
 	})
 	if errors.Is(err, faultline.ErrConflict) {
-		return Response{Reply: s.ephemeral(s.cat.T("ifollowup.already"))}
+		return f.say(f.cat.T("ifollowup.already"))
 	}
 	if err != nil {
-		return s.internal(ctx, "follow-up done", err)
+		return f.internal(ctx, "follow-up done", err)
 	}
-	return Response{Reply: s.ephemeral(s.cat.T("ifollowup.done", faultline.Escape(f.Text)))}
+	return f.say(f.cat.T("ifollowup.done", markup.Escape(fu.Text)))
 }
-
-func (s *Service) fmtClock(t time.Time) string { return s.fmtTime(t) }
-
-func (s *Service) fmtDate(t time.Time) string {
-	return t.In(s.settings.Location).Format("2006-01-02")
-}
-
-func isNotFound(err error) bool { return errors.Is(err, faultline.ErrNotFound) }

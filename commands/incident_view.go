@@ -5,70 +5,101 @@ import (
 	"strings"
 
 	"github.com/faultline/faultline"
+	"github.com/faultline/faultline/markup"
 )
 
-// incidentHead is the incident's message in the private incidents
-// channel, rendered from the incident as it is now.
-func (s *Service) incidentHead(i faultline.Incident) Message {
-	fields := []Field{
-		{Label: s.cat.T("field.reporter"), Value: faultline.Mention(i.Reporter)},
-		{Label: s.cat.T("field.state"), Value: s.cat.T("istate." + string(i.State))},
-		{Label: s.cat.T("inc.field.handler"), Value: s.ownerText(faultline.Fault{Owner: i.Owner})},
-		{Label: s.cat.T("inc.field.severity"), Value: s.severityText(i)},
-		{Label: s.cat.T("inc.field.declared"), Value: s.fmtTime(i.CreatedAt)},
-		{Label: s.cat.T("inc.field.report"), Value: s.reportState(i)},
+// The catalog's names of an incident's states, what each expects next, the
+// severities and the states of the company notice.
+var (
+	incidentStateKeys = map[faultline.IncidentState]string{
+		faultline.IncOpen: "istate.open", faultline.IncHandling: "istate.handling", faultline.IncReported: "istate.reported",
+		faultline.IncClosed: "istate.closed", faultline.IncArchived: "istate.archived",
+	}
+	incidentNextKeys = map[faultline.IncidentState]string{
+		faultline.IncOpen: "inext.open", faultline.IncHandling: "inext.handling", faultline.IncReported: "inext.reported",
+		faultline.IncClosed: "inext.closed", faultline.IncArchived: "inext.archived",
+	}
+	severityKeys = map[faultline.Severity]string{
+		faultline.SevGeneral: "sev.general", faultline.SevMajor: "sev.major", faultline.SevCritical: "sev.critical",
+	}
+	noticeKeys = map[faultline.NoticeState]string{
+		faultline.NoticeDraft: "notice.draft", faultline.NoticePosted: "notice.posted", faultline.NoticeRejected: "notice.rejected",
+	}
+)
+
+func (f *incidentFlow) stateName(st string) string {
+	return f.cat.T(incidentStateKeys[faultline.IncidentState(st)])
+}
+
+func (f *incidentFlow) severityName(s faultline.Severity) string {
+	if key, ok := severityKeys[s]; ok {
+		return f.cat.T(key)
+	}
+	return f.cat.T("sev.none")
+}
+
+// head is the incident's message in the private incidents channel,
+// rendered from the incident as it is now.
+func (f *incidentFlow) head(i faultline.Incident) faultline.Message {
+	fields := []faultline.Field{
+		{Label: f.cat.T("field.reporter"), Value: markup.Mention(i.Reporter)},
+		{Label: f.cat.T("field.state"), Value: f.stateName(string(i.State))},
+		{Label: f.cat.T("inc.field.handler"), Value: f.owner(i.Owner)},
+		{Label: f.cat.T("inc.field.severity"), Value: f.severityText(i)},
+		{Label: f.cat.T("inc.field.declared"), Value: f.fmtTime(i.CreatedAt)},
+		{Label: f.cat.T("inc.field.report"), Value: f.reportState(i)},
 	}
 	if i.Systems != "" {
-		fields = append(fields, Field{Label: s.cat.T("inc.field.systems"), Value: faultline.Escape(i.Systems)})
+		fields = append(fields, faultline.Field{Label: f.cat.T("inc.field.systems"), Value: markup.Escape(i.Systems)})
 	}
 	if i.Notice != faultline.NoticeNone {
-		fields = append(fields, Field{Label: s.cat.T("inc.field.notice"), Value: s.cat.T("notice." + string(i.Notice))})
+		fields = append(fields, faultline.Field{Label: f.cat.T("inc.field.notice"), Value: f.cat.T(noticeKeys[i.Notice])})
 	}
-	if duty := s.externalDuty(i); duty.Authority != "" {
-		fields = append(fields, Field{Label: s.cat.T("inc.field.external"), Value: s.externalState(i, duty)})
+	if duty := f.externalDuty(i); duty.Authority != "" {
+		fields = append(fields, faultline.Field{Label: f.cat.T("inc.field.external"), Value: f.externalState(i, duty)})
 	}
-	return Message{
-		Channel: s.settings.IncidentsChannel,
-		Text:    s.cat.T("inc.head", i.Ref()) + "\n" + quote(faultline.Escape(i.Description)),
-		Fields:  fields, Context: s.incidentNext(i),
-		Buttons: s.incidentButtons(i),
+	return faultline.Message{
+		Channel: f.set.IncidentsChannel,
+		Text:    f.cat.T("inc.head", i.Ref()) + "\n" + markup.Quote(markup.Escape(i.Description)),
+		Fields:  fields, Context: f.next(i),
+		Buttons: f.buttons(i),
 	}
 }
 
-func (s *Service) severityText(i faultline.Incident) string {
+func (f *incidentFlow) severityText(i faultline.Incident) string {
 	switch {
 	case i.Severity == "":
-		return s.cat.T("sev.none")
+		return f.cat.T("sev.none")
 	case i.ClassifiedAt.IsZero():
-		return s.cat.T("sev.unconfirmed", s.cat.T("sev."+string(i.Severity)))
+		return f.cat.T("sev.unconfirmed", f.severityName(i.Severity))
 	}
-	return s.cat.T("sev."+string(i.Severity)) + " · " + faultline.Mention(i.ClassifiedBy)
+	return f.severityName(i.Severity) + " · " + markup.Mention(i.ClassifiedBy)
 }
 
-func (s *Service) reportState(i faultline.Incident) string {
+func (f *incidentFlow) reportState(i faultline.Incident) string {
 	if !i.ReportedAt.IsZero() {
-		return s.cat.T("inc.report_filed", s.fmtTime(i.ReportedAt), durationText(i.ReportedAt.Sub(i.CreatedAt)))
+		return f.cat.T("inc.report_filed", f.fmtTime(i.ReportedAt), durationText(i.ReportedAt.Sub(i.CreatedAt)))
 	}
-	return s.cat.T("inc.report_due", s.fmtClock(i.CreatedAt.Add(s.settings.Incident.Report)))
+	return f.cat.T("inc.report_due", f.fmtTime(i.CreatedAt.Add(f.set.Incident.Report)))
 }
 
-func (s *Service) externalState(i faultline.Incident, duty ExternalDuty) string {
+func (f *incidentFlow) externalState(i faultline.Incident, duty ExternalDuty) string {
 	if !i.ExternalAt.IsZero() {
-		return s.cat.T("inc.external_done", faultline.Escape(duty.Authority), faultline.Mention(i.ExternalBy), s.fmtTime(i.ExternalAt))
+		return f.cat.T("inc.external_done", markup.Escape(duty.Authority), markup.Mention(i.ExternalBy), f.fmtTime(i.ExternalAt))
 	}
-	return s.cat.T("inc.external_due", faultline.Escape(duty.Authority), s.fmtClock(i.CreatedAt.Add(duty.Within)))
+	return f.cat.T("inc.external_due", markup.Escape(duty.Authority), f.fmtTime(i.CreatedAt.Add(duty.Within)))
 }
 
-// incidentButtons are the steps the state allows that are pressed on the
-// head message; the notice's own buttons are on its draft.
-func (s *Service) incidentButtons(i faultline.Incident) []Button {
-	var out []Button
-	for _, a := range i.State.Allowed() {
+// buttons are the steps the state allows that are pressed on the head
+// message; the notice's own buttons are on its draft.
+func (f *incidentFlow) buttons(i faultline.Incident) []faultline.Button {
+	var out []faultline.Button
+	for _, a := range faultline.IncidentProcedure.Allowed(i.State) {
 		switch a {
 		case faultline.IncApprove, faultline.IncReject, faultline.IncEdit:
 			continue
 		case faultline.IncExternal:
-			if s.externalDuty(i).Authority == "" || !i.ExternalAt.IsZero() {
+			if f.externalDuty(i).Authority == "" || !i.ExternalAt.IsZero() {
 				continue
 			}
 		}
@@ -76,14 +107,21 @@ func (s *Service) incidentButtons(i faultline.Incident) []Button {
 		if a == faultline.IncTake || a == faultline.IncReport {
 			style = "primary"
 		}
-		out = append(out, Button{ID: incidentButton(a), Label: s.cat.T("ibutton." + string(a)), Value: i.Ref(), Style: style})
+		out = append(out, faultline.Button{ID: incidentButton(a), Label: f.cat.T(incidentButtonKeys[a]), Value: i.Ref(), Style: style})
 	}
 	return out
 }
 
-// listIncidents: /incident list [open|closed|all]. The security roles see
-// every incident; anyone else only what they reported.
-func (s *Service) listIncidents(ctx context.Context, user, rest string) Response {
+func (f *incidentFlow) next(i faultline.Incident) string {
+	if i.State == faultline.IncOpen {
+		return f.cat.T("inext.open", f.members(faultline.RoleInfoManager))
+	}
+	return f.cat.T(incidentNextKeys[i.State])
+}
+
+// list: /incident list [open|closed|all]. The security roles see every
+// incident; anyone else only what they reported.
+func (f *incidentFlow) list(ctx context.Context, user, rest string) Response {
 	states := faultline.OpenIncidentStates
 	switch strings.ToLower(strings.TrimSpace(rest)) {
 	case "closed":
@@ -92,66 +130,59 @@ func (s *Service) listIncidents(ctx context.Context, user, rest string) Response
 		states = faultline.IncidentStates
 	case "", "open":
 	default:
-		return Response{Reply: s.ephemeral(s.cat.T("inc.usage"))}
+		return f.say(f.cat.T("inc.usage"))
 	}
 	reporter := ""
-	if !s.mayReadIncidents(user) {
+	if !faultline.MayReadIncidents(f.actor(user).Roles) {
 		reporter = user
 	}
-	list, err := s.store.Incidents(ctx, states, reporter, maxListed)
+	list, err := f.store.Incidents(ctx, states, reporter, maxListed)
 	if err != nil {
-		return s.internal(ctx, "list incidents", err)
+		return f.internal(ctx, "list incidents", err)
 	}
 	if len(list) == 0 {
-		return Response{Reply: s.ephemeral(s.cat.T("inc.list_empty"))}
+		return f.say(f.cat.T("inc.list_empty"))
 	}
-	lines := []string{s.cat.T("inc.list_title", len(list))}
+	lines := []string{f.cat.T("inc.list_title", len(list))}
 	for _, i := range list {
-		lines = append(lines, s.cat.T("inc.list_item", i.Ref(), s.severityText(i), s.cat.T("istate."+string(i.State)),
-			faultline.Escape(oneLine(i.Description, 80)), s.fmtTime(i.CreatedAt)))
+		lines = append(lines, f.cat.T("inc.list_item", i.Ref(), f.severityText(i), f.stateName(string(i.State)),
+			markup.Escape(oneLine(i.Description, 80)), f.fmtTime(i.CreatedAt)))
 	}
-	return Response{Reply: s.ephemeral(strings.Join(lines, "\n"))}
+	return f.say(strings.Join(lines, "\n"))
 }
 
-// showIncident: /incident show I-n, the whole record, to whoever may read it.
-func (s *Service) showIncident(ctx context.Context, user, rest string) Response {
+// show: /incident show I-n, the whole record, to whoever may read it.
+func (f *incidentFlow) show(ctx context.Context, user, rest string) Response {
 	ref, _ := cut(rest)
-	inc, refused := s.incidentFromRef(ctx, user, ref)
+	inc, refused := f.lookup(ctx, user, ref)
 	if refused != nil {
 		return *refused
 	}
-	text, err := s.IncidentMarkdown(ctx, inc.Number)
+	text, err := f.markdown(ctx, inc)
 	if err != nil {
-		return s.internal(ctx, "show incident", err)
+		return f.internal(ctx, "show incident", err)
 	}
-	return Response{Reply: s.ephemeral("```\n" + faultline.Escape(text) + "\n```")}
+	return f.say("```\n" + markup.Escape(text) + "\n```")
 }
 
-// exportIncident posts the incident's record as Markdown in its own
-// thread, in the private channel, for the archive (记录事故档案).
-func (s *Service) exportIncident(ctx context.Context, user, rest string) Response {
+// export posts the incident's record as Markdown in its own thread, in the
+// private channel, for the archive (记录事故档案).
+func (f *incidentFlow) export(ctx context.Context, user, rest string) Response {
 	ref, _ := cut(rest)
-	inc, refused := s.incidentFromRef(ctx, user, ref)
+	inc, refused := f.lookup(ctx, user, ref)
 	if refused != nil {
 		return *refused
 	}
-	if !s.mayReadIncidents(user) {
-		return Response{Reply: s.ephemeral(s.cat.T("refuse.role", s.cat.T("istep.export"), s.roleNames(faultline.SecurityRoles)))}
+	if !faultline.MayReadIncidents(f.actor(user).Roles) {
+		return f.say(f.cat.T("refuse.role", f.cat.T("istep.export"), f.roleNames(faultline.SecurityRoles)))
 	}
-	text, err := s.IncidentMarkdown(ctx, inc.Number)
+	text, err := f.markdown(ctx, inc)
 	if err != nil {
-		return s.internal(ctx, "export incident", err)
+		return f.internal(ctx, "export incident", err)
 	}
-	body := "```\n" + faultline.Escape(text) + "\n```"
-	if err := s.commit(ctx, Change{IncidentID: inc.ID, Out: []Outgoing{s.incidentNote(body)}}); err != nil {
-		return s.internal(ctx, "export incident", err)
+	body := "```\n" + markup.Escape(text) + "\n```"
+	if err := f.commit(ctx, faultline.Change{IncidentID: inc.ID, Out: []faultline.Outgoing{f.note(body)}}); err != nil {
+		return f.internal(ctx, "export incident", err)
 	}
-	return Response{Reply: s.ephemeral(s.cat.T("inc.exported", inc.Ref()))}
-}
-
-func (s *Service) incidentNext(i faultline.Incident) string {
-	if i.State == faultline.IncOpen {
-		return s.cat.T("inext.open", s.members(faultline.RoleInfoManager))
-	}
-	return s.cat.T("inext." + string(i.State))
+	return f.say(f.cat.T("inc.exported", inc.Ref()))
 }

@@ -7,6 +7,8 @@ import (
 	"math/rand/v2"
 	"sync"
 	"time"
+
+	"github.com/faultline/faultline"
 )
 
 const (
@@ -24,6 +26,32 @@ const (
 // up) and how long until the next is due, 0 when it does not know (the
 // caller polls).
 func (s *Service) DeliverDue(ctx context.Context) (tried int, wait time.Duration, err error) {
+	return s.outbox.deliverDue(ctx)
+}
+
+// Flush sends everything due, ignoring the pace: the console shows the
+// bot's messages as soon as they exist.
+func (s *Service) Flush(ctx context.Context) error {
+	for i := 0; i < 100; i++ {
+		n, _, err := s.outbox.deliverDue(ctx)
+		if err != nil || n == 0 {
+			return err
+		}
+	}
+	return nil
+}
+
+// outbox delivers the messages the flows committed.
+type outbox struct {
+	*flow
+	store     OutboxStore
+	poster    Poster
+	faults    *faultFlow
+	incidents *incidentFlow
+	pacer     *pacer
+}
+
+func (s *outbox) deliverDue(ctx context.Context) (tried int, wait time.Duration, err error) {
 	now := s.now()
 	pending, err := s.store.PendingOutbox(ctx, now, outboxBatch)
 	if err != nil {
@@ -33,7 +61,7 @@ func (s *Service) DeliverDue(ctx context.Context) (tried int, wait time.Duration
 	var (
 		mu  sync.Mutex
 		wg  sync.WaitGroup
-		sem = make(chan struct{}, s.settings.Parallel)
+		sem = make(chan struct{}, s.set.Parallel)
 	)
 	for _, o := range batch {
 		wg.Add(1)
@@ -58,9 +86,9 @@ func (s *Service) DeliverDue(ctx context.Context) (tried int, wait time.Duration
 
 // pick chooses the messages to send now: one per channel, and none for a
 // channel still paced.
-func (s *Service) pick(pending []Outgoing, now time.Time) []Outgoing {
+func (s *outbox) pick(pending []faultline.Outgoing, now time.Time) []faultline.Outgoing {
 	seen := map[string]bool{}
-	var out []Outgoing
+	var out []faultline.Outgoing
 	for _, o := range pending {
 		ch := pacingChannel(o)
 		if seen[ch] || !s.pacer.ready(ch, now) {
@@ -72,8 +100,8 @@ func (s *Service) pick(pending []Outgoing, now time.Time) []Outgoing {
 	return out
 }
 
-func pacingChannel(o Outgoing) string {
-	if o.Kind == OutDM {
+func pacingChannel(o faultline.Outgoing) string {
+	if o.Kind == faultline.OutDM {
 		return "dm:" + o.User
 	}
 	return o.Message.Channel
@@ -82,7 +110,7 @@ func pacingChannel(o Outgoing) string {
 // deliver claims o and sends it. It reports whether it tried (another
 // worker may have claimed it first); a failure is recorded on the message
 // (retry later, or given up), and only a database error is returned.
-func (s *Service) deliver(ctx context.Context, o Outgoing, now time.Time) (bool, error) {
+func (s *outbox) deliver(ctx context.Context, o faultline.Outgoing, now time.Time) (bool, error) {
 	claimed, err := s.store.ClaimOutgoing(ctx, o.ID, now, claimLease)
 	if err != nil || !claimed {
 		return false, err
@@ -98,7 +126,7 @@ func (s *Service) deliver(ctx context.Context, o Outgoing, now time.Time) (bool,
 	if sendErr == nil {
 		// The pace counts from when Slack took the message, not from when
 		// this round began, or the next one arrives a little early.
-		s.pacer.hold(ch, s.now().Add(s.settings.Pace))
+		s.pacer.hold(ch, s.now().Add(s.set.Pace))
 		s.rec.Delivered(true)
 		return true, s.store.OutgoingSent(ctx, o, channel, ts, s.now())
 	}
@@ -106,7 +134,7 @@ func (s *Service) deliver(ctx context.Context, o Outgoing, now time.Time) (bool,
 	return true, s.failed(ctx, o, ch, sendErr)
 }
 
-func (s *Service) failed(ctx context.Context, o Outgoing, ch string, sendErr error) error {
+func (s *outbox) failed(ctx context.Context, o faultline.Outgoing, ch string, sendErr error) error {
 	var ra interface{ RetryAfter() time.Duration }
 	var perm interface{ Permanent() bool }
 	now := s.now()
@@ -140,19 +168,19 @@ func (e errGone) Error() string   { return e.why }
 func (e errGone) Permanent() bool { return true }
 
 // send delivers o by its kind and returns where it went.
-func (s *Service) send(ctx context.Context, o Outgoing) (channel, ts string, err error) {
+func (s *outbox) send(ctx context.Context, o faultline.Outgoing) (channel, ts string, err error) {
 	switch o.Kind {
-	case OutHead, OutUpdate:
+	case faultline.OutHead, faultline.OutUpdate:
 		return s.sendHead(ctx, o)
-	case OutDM:
+	case faultline.OutDM:
 		ch, err := s.poster.OpenDM(ctx, o.User)
 		if err != nil {
 			return "", "", err
 		}
 		o.Message.Channel = ch
-	case OutEphemeral:
+	case faultline.OutEphemeral:
 		o.Message.Ephemeral, o.Message.User = true, o.User
-	case OutPost:
+	case faultline.OutPost:
 		if o.Thread {
 			if o.HeadTS == "" {
 				return "", "", errGone{fmt.Sprintf("%s has no message to reply under", o.Key)}
@@ -166,12 +194,12 @@ func (s *Service) send(ctx context.Context, o Outgoing) (channel, ts string, err
 
 // sendHead posts or updates a ticket's head message, rendered from the
 // ticket as it is now.
-func (s *Service) sendHead(ctx context.Context, o Outgoing) (channel, ts string, err error) {
+func (s *outbox) sendHead(ctx context.Context, o faultline.Outgoing) (channel, ts string, err error) {
 	ref, m, postedIn, postedTS, err := s.head(ctx, o)
 	if err != nil {
 		return "", "", err
 	}
-	if o.Kind == OutHead {
+	if o.Kind == faultline.OutHead {
 		if postedTS != "" { // posted already, by an earlier attempt
 			return postedIn, postedTS, nil
 		}
@@ -186,29 +214,51 @@ func (s *Service) sendHead(ctx context.Context, o Outgoing) (channel, ts string,
 
 // head renders the head message of o's ticket or incident as it is now,
 // and says where it was posted, if it was.
-func (s *Service) head(ctx context.Context, o Outgoing) (ref string, m Message, channel, ts string, err error) {
+func (s *outbox) head(ctx context.Context, o faultline.Outgoing) (ref string, m faultline.Message, channel, ts string, err error) {
 	if o.IncidentID != 0 {
-		i, err := s.store.IncidentByID(ctx, o.IncidentID)
+		i, err := s.incidents.store.IncidentByID(ctx, o.IncidentID)
 		if err != nil {
 			return "", m, "", "", err
 		}
-		return i.Ref(), s.incidentHead(i), i.Channel, i.MessageTS, nil
+		return i.Ref(), s.incidents.head(i), i.Channel, i.MessageTS, nil
 	}
-	f, err := s.store.FaultByID(ctx, o.FaultID)
+	t, err := s.faults.store.FaultByID(ctx, o.FaultID)
 	if err != nil {
 		return "", m, "", "", err
 	}
-	return f.Ref(), s.faultHead(f), f.Channel, f.MessageTS, nil
+	return t.Ref(), s.faults.head(t), t.Channel, t.MessageTS, nil
 }
 
-// Flush sends everything due, ignoring the pace: the console shows the
-// bot's messages as soon as they exist.
-func (s *Service) Flush(ctx context.Context) error {
-	for i := 0; i < 100; i++ {
-		n, _, err := s.DeliverDue(ctx)
-		if err != nil || n == 0 {
-			return err
+// pacer remembers, per channel, when the next message may go.
+type pacer struct {
+	mu   sync.Mutex
+	next map[string]time.Time
+}
+
+func newPacer() *pacer { return &pacer{next: map[string]time.Time{}} }
+
+func (p *pacer) ready(ch string, now time.Time) bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return !now.Before(p.next[ch])
+}
+
+func (p *pacer) hold(ch string, until time.Time) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if until.After(p.next[ch]) {
+		p.next[ch] = until
+	}
+}
+
+func (p *pacer) soonest(now time.Time) time.Duration {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	best := time.Duration(0)
+	for _, t := range p.next {
+		if d := t.Sub(now); d > 0 && (best == 0 || d < best) {
+			best = d
 		}
 	}
-	return nil
+	return best
 }

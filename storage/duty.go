@@ -11,7 +11,6 @@ import (
 	"gorm.io/gorm/clause"
 
 	"github.com/faultline/faultline"
-	"github.com/faultline/faultline/commands"
 )
 
 type dutyRow struct {
@@ -179,54 +178,42 @@ func (db *DB) SetDutyPaused(ctx context.Context, name string, paused bool, next 
 	return nil
 }
 
-// FireDueDuties creates the occurrences of the duties due at now, one
-// transaction per duty, each claimed (SKIP LOCKED on PostgreSQL) and moved
-// to its next due time in the same transaction, so every occurrence is
-// created once however many processes run. fire says the occurrences and
-// the next due time; a duty that was due several times while nobody ran
-// comes due once (catch-up), since next is computed from now.
-func (db *DB) FireDueDuties(ctx context.Context, now time.Time, limit int,
-	fire func(faultline.Duty) ([]faultline.Occurrence, time.Time)) (int, error) {
-	fired := 0
-	for fired < limit {
-		done, err := db.fireDuty(ctx, now, fire)
-		if err != nil || !done {
-			return fired, err
-		}
-		fired++
+// DueDuties lists the unpaused duties due at now, soonest first.
+func (db *DB) DueDuties(ctx context.Context, now time.Time, limit int) ([]faultline.Duty, error) {
+	var rows []dutyRow
+	err := db.gorm.WithContext(ctx).Where("paused = ? AND next_due_at <= ?", false, now.UTC()).
+		Order("next_due_at").Limit(limit).Find(&rows).Error
+	if err != nil {
+		return nil, fmt.Errorf("due duties: %w", translate(err))
 	}
-	return fired, nil
+	out := make([]faultline.Duty, len(rows))
+	for i, r := range rows {
+		out[i] = r.duty()
+	}
+	return out, nil
 }
 
-func (db *DB) fireDuty(ctx context.Context, now time.Time, fire func(faultline.Duty) ([]faultline.Occurrence, time.Time)) (bool, error) {
-	found := false
-	err := db.gorm.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		q := tx.Where("paused = ? AND next_due_at <= ?", false, now.UTC()).Order("next_due_at").Limit(1)
-		if db.dialect == "postgres" {
-			q = q.Clauses(clause.Locking{Strength: "UPDATE", Options: "SKIP LOCKED"})
-		}
-		var row dutyRow
-		if err := q.Take(&row).Error; err != nil {
-			if errors.Is(err, gorm.ErrRecordNotFound) {
-				return nil
-			}
+// FireDuty creates the occurrences of duty read and moves it to next, in
+// one transaction, if it is still unpaused and due at read.NextDue;
+// otherwise faultline.ErrConflict, so every occurrence is created once
+// however many processes read the duty. A duty that was due several times
+// while nobody ran comes due once, since the caller computes next from now.
+func (db *DB) FireDuty(ctx context.Context, read faultline.Duty, occurrences []faultline.Occurrence, next time.Time) error {
+	return db.transaction(ctx, "fire duty "+read.Name, func(tx *gorm.DB) error {
+		err := guarded(tx.Model(&dutyRow{}).Where("id = ? AND paused = ? AND next_due_at = ?", read.ID, false, read.NextDue.UTC()).
+			Update("next_due_at", next.UTC()))
+		if err != nil {
 			return err
 		}
-		found = true
-		occurrences, next := fire(row.duty())
 		for _, o := range occurrences {
-			r := occurrenceRow{DutyID: row.ID, Owner: o.Owner, DueAt: o.DueAt.UTC(), State: string(faultline.OccPending),
+			r := occurrenceRow{DutyID: read.ID, Owner: o.Owner, DueAt: o.DueAt.UTC(), State: string(faultline.OccPending),
 				RemindAt: o.RemindAt.UTC(), EscalateAt: o.EscalateAt.UTC()}
 			if err := tx.Clauses(clause.OnConflict{DoNothing: true}).Create(&r).Error; err != nil {
 				return err
 			}
 		}
-		return tx.Model(&dutyRow{}).Where("id = ?", row.ID).Update("next_due_at", next.UTC()).Error
+		return nil
 	})
-	if err != nil {
-		return false, fmt.Errorf("fire duty: %w", translate(err))
-	}
-	return found, nil
 }
 
 const occurrenceSelect = "duty_occurrences.*, duties.name AS duty_name"
@@ -294,8 +281,8 @@ func (db *DB) OccurrencesBetween(ctx context.Context, from, to time.Time) ([]fau
 // snoozes, reminded and escalated times), with its messages, atomically;
 // otherwise faultline.ErrConflict. Reminding and escalating go through here
 // too, so each happens once.
-func (db *DB) UpdateOccurrence(ctx context.Context, read, next faultline.Occurrence, out []commands.Outgoing, now time.Time) error {
-	err := db.gorm.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+func (db *DB) UpdateOccurrence(ctx context.Context, read, next faultline.Occurrence, out []faultline.Outgoing, now time.Time) error {
+	return db.transaction(ctx, fmt.Sprintf("update occurrence %d", read.ID), func(tx *gorm.DB) error {
 		q := tx.Model(&occurrenceRow{}).Where("id = ? AND state = ? AND snoozes = ?", read.ID, string(read.State), read.Snoozes)
 		q = nullable(q, "reminded_at", read.RemindedAt)
 		q = nullable(q, "escalated_at", read.EscalatedAt)
@@ -304,18 +291,11 @@ func (db *DB) UpdateOccurrence(ctx context.Context, read, next faultline.Occurre
 			"escalate_at": next.EscalateAt.UTC(), "escalated_at": toNull(next.EscalatedAt), "done_at": toNull(next.DoneAt),
 			"done_by": next.DoneBy, "note": next.Note, "reason": next.Reason, "snoozes": next.Snoozes, "owner_gone": next.OwnerGone,
 		})
-		if res.Error != nil {
-			return res.Error
+		if err := guarded(res); err != nil {
+			return err
 		}
-		if res.RowsAffected == 0 {
-			return faultline.ErrConflict
-		}
-		return applyChange(tx, commands.Change{Out: out}, now.UTC())
+		return insertOutgoing(tx, out, 0, 0, now.UTC())
 	})
-	if err != nil {
-		return fmt.Errorf("update occurrence %d: %w", read.ID, translate(err))
-	}
-	return nil
 }
 
 func nullable(q *gorm.DB, column string, t time.Time) *gorm.DB {

@@ -9,7 +9,6 @@ import (
 	"gorm.io/gorm"
 
 	"github.com/faultline/faultline"
-	"github.com/faultline/faultline/commands"
 )
 
 type faultRow struct {
@@ -58,9 +57,9 @@ func (r faultRow) fault() faultline.Fault {
 	}
 }
 
-// mutable is every column a step may change, zero values included, for a
+// faultMutable is every column a step may change, zero values included, for a
 // guarded update.
-func mutable(f faultline.Fault) map[string]any {
+func faultMutable(f faultline.Fault) map[string]any {
 	return map[string]any{
 		"state": string(f.State), "owner": f.Owner, "updated_at": f.UpdatedAt.UTC(),
 		"verdict": string(f.Verdict), "hop": f.Hop, "hop_ref": f.HopRef,
@@ -110,7 +109,7 @@ func (r eventRow) event() faultline.Event {
 // it, atomically; out and timers belong to the new ticket. Two processes
 // on one database never hand out the same number: PostgreSQL takes it from
 // a sequence, SQLite from a counter row in the same transaction.
-func (db *DB) CreateFault(ctx context.Context, f faultline.Fault, out []commands.Outgoing, timers []faultline.Timer) (faultline.Fault, error) {
+func (db *DB) CreateFault(ctx context.Context, f faultline.Fault, out []faultline.Outgoing, timers []faultline.Timer) (faultline.Fault, error) {
 	row := faultRow{
 		Target: f.Target, Site: f.Site, Description: f.Description,
 		Reporter: f.Reporter, State: string(f.State), Owner: f.Owner,
@@ -118,8 +117,8 @@ func (db *DB) CreateFault(ctx context.Context, f faultline.Fault, out []commands
 		CreatedAt: f.CreatedAt.UTC(), UpdatedAt: f.CreatedAt.UTC(),
 	}
 	var err error
-	if db.dialect == "postgres" {
-		err = db.createFaultPostgres(ctx, &row, out, timers)
+	if db.d.oneStatementReport {
+		err = db.createFaultInOneStatement(ctx, &row, out, timers)
 	} else {
 		err = db.createFaultTx(ctx, &row, out, timers)
 	}
@@ -129,9 +128,10 @@ func (db *DB) CreateFault(ctx context.Context, f faultline.Fault, out []commands
 	return row.fault(), nil
 }
 
-// createFaultPostgres does the whole report in one statement, one round
-// trip: intake is the hot path, and a statement is its own transaction.
-func (db *DB) createFaultPostgres(ctx context.Context, row *faultRow, out []commands.Outgoing, timers []faultline.Timer) error {
+// createFaultInOneStatement does the whole report in one statement, one
+// round trip: intake is the hot path, and a statement is its own
+// transaction. The number comes from the fault_numbers sequence.
+func (db *DB) createFaultInOneStatement(ctx context.Context, row *faultRow, out []faultline.Outgoing, timers []faultline.Timer) error {
 	var q strings.Builder
 	q.WriteString(`WITH f AS (
 	INSERT INTO faults (number, target, site, description, reporter, state, owner, channel, message_ts, created_at, updated_at)
@@ -158,7 +158,7 @@ t%d AS (INSERT INTO timers (fault_id, kind, due_at) SELECT id, ?, ? FROM f)`, i)
 	return db.gorm.WithContext(ctx).Raw(q.String(), args...).Row().Scan(&row.ID, &row.Number)
 }
 
-func (db *DB) createFaultTx(ctx context.Context, row *faultRow, out []commands.Outgoing, timers []faultline.Timer) error {
+func (db *DB) createFaultTx(ctx context.Context, row *faultRow, out []faultline.Outgoing, timers []faultline.Timer) error {
 	return db.gorm.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		n, err := db.nextNumber(tx, "fault")
 		if err != nil {
@@ -169,22 +169,15 @@ func (db *DB) createFaultTx(ctx context.Context, row *faultRow, out []commands.O
 			return err
 		}
 		created := faultline.Event{At: row.CreatedAt, Actor: row.Reporter, Kind: faultline.EventCreated, Text: row.Description}
-		return applyChange(tx, commands.Change{
+		return applyChange(tx, faultline.Change{
 			FaultID: row.ID, Events: []faultline.Event{created}, Out: out, SetTimers: timers,
 		}, row.CreatedAt)
 	})
 }
 
-// nextNumber hands out the next ticket number of a kind ("fault"): from
-// the kind's sequence on PostgreSQL, from its counter row on SQLite.
+// nextNumber hands out the next number of a kind ("fault", "incident").
 func (db *DB) nextNumber(tx *gorm.DB, kind string) (int64, error) {
-	var n int64
-	var err error
-	if db.dialect == "postgres" {
-		err = tx.Raw("SELECT nextval(?::regclass)", kind+"_numbers").Scan(&n).Error
-	} else {
-		err = tx.Raw("UPDATE counters SET value = value + 1 WHERE name = ? RETURNING value", kind).Scan(&n).Error
-	}
+	n, err := db.d.nextNumber(tx, kind)
 	if err == nil && n == 0 {
 		err = fmt.Errorf("no number source for %q", kind)
 	}
@@ -243,4 +236,53 @@ func (db *DB) Events(ctx context.Context, faultID int64) ([]faultline.Event, err
 		out[i] = r.event()
 	}
 	return out, nil
+}
+
+// FaultByID returns the ticket with database ID id, or faultline.ErrNotFound.
+func (db *DB) FaultByID(ctx context.Context, id int64) (faultline.Fault, error) {
+	var row faultRow
+	if err := db.gorm.WithContext(ctx).Where("id = ?", id).Take(&row).Error; err != nil {
+		return faultline.Fault{}, fmt.Errorf("fault #%d: %w", id, translate(err))
+	}
+	return row.fault(), nil
+}
+
+// SearchFaults finds closed tickets whose site, hop, description or
+// resolution contain every word (ignoring case), newest first.
+func (db *DB) SearchFaults(ctx context.Context, words []string, limit int) ([]faultline.Fault, error) {
+	q := db.gorm.WithContext(ctx).Where("state = ?", string(faultline.FaultClosed))
+	for _, w := range words {
+		q = q.Where("LOWER(target || ' ' || hop || ' ' || description || ' ' || resolution || ' ' || fixed_by) LIKE ? ESCAPE '\\'",
+			"%"+escapeLike(strings.ToLower(w))+"%")
+	}
+	return db.findFaults(q.Order("closed_at DESC").Limit(limit), "search faults")
+}
+
+// PastResolutions returns closed tickets whose failing hop was the same
+// hop of the same site, newest first, leaving out ticket exclude.
+func (db *DB) PastResolutions(ctx context.Context, site, hop string, exclude int64, limit int) ([]faultline.Fault, error) {
+	q := db.gorm.WithContext(ctx).
+		Where("state = ? AND site = ? AND hop = ? AND id <> ?", string(faultline.FaultClosed), site, hop, exclude).
+		Order("closed_at DESC").Limit(limit)
+	return db.findFaults(q, "past resolutions")
+}
+
+// CountFaults counts tickets by state.
+func (db *DB) CountFaults(ctx context.Context) (map[faultline.FaultState]int64, error) {
+	var rows []struct {
+		State string
+		N     int64
+	}
+	if err := db.gorm.WithContext(ctx).Model(&faultRow{}).Select("state, COUNT(*) AS n").Group("state").Scan(&rows).Error; err != nil {
+		return nil, fmt.Errorf("count faults: %w", translate(err))
+	}
+	out := map[faultline.FaultState]int64{}
+	for _, r := range rows {
+		out[faultline.FaultState(r.State)] = r.N
+	}
+	return out, nil
+}
+
+func escapeLike(s string) string {
+	return strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(s)
 }

@@ -9,7 +9,6 @@ import (
 	"gorm.io/gorm"
 
 	"github.com/faultline/faultline"
-	"github.com/faultline/faultline/commands"
 )
 
 type incidentRow struct {
@@ -123,7 +122,7 @@ func (r followUpRow) followUp() faultline.FollowUp {
 // CreateIncident stores a new incident with the next I-number, its
 // "created" timeline entry, and the messages and clocks that belong to it,
 // in one transaction.
-func (db *DB) CreateIncident(ctx context.Context, i faultline.Incident, out []commands.Outgoing, timers []faultline.Timer) (faultline.Incident, error) {
+func (db *DB) CreateIncident(ctx context.Context, i faultline.Incident, out []faultline.Outgoing, timers []faultline.Timer) (faultline.Incident, error) {
 	row := incidentRow{
 		Description: i.Description, Systems: i.Systems, NoticedHow: i.NoticedHow, Reporter: i.Reporter,
 		State: string(i.State), Severity: string(i.Severity), CreatedAt: i.CreatedAt.UTC(), UpdatedAt: i.CreatedAt.UTC(),
@@ -138,7 +137,7 @@ func (db *DB) CreateIncident(ctx context.Context, i faultline.Incident, out []co
 			return err
 		}
 		created := faultline.Event{At: row.CreatedAt, Actor: row.Reporter, Kind: faultline.EventCreated, Text: row.Description}
-		return applyChange(tx, commands.Change{IncidentID: row.ID, Events: []faultline.Event{created}, Out: out, SetTimers: timers}, row.CreatedAt)
+		return applyChange(tx, faultline.Change{IncidentID: row.ID, Events: []faultline.Event{created}, Out: out, SetTimers: timers}, row.CreatedAt)
 	})
 	if err != nil {
 		return faultline.Incident{}, fmt.Errorf("create incident: %w", translate(err))
@@ -236,7 +235,7 @@ func (db *DB) FollowUp(ctx context.Context, id int64) (faultline.FollowUp, error
 
 // applyFollowUps stores new follow-ups with a clock at each due date, and
 // marks done ones (once: a second "done" is a conflict) and stops theirs.
-func applyFollowUps(tx *gorm.DB, c commands.Change) error {
+func applyFollowUps(tx *gorm.DB, c faultline.Change) error {
 	for _, f := range c.FollowUps {
 		row := followUpRow{IncidentID: c.IncidentID, Text: f.Text, Owner: f.Owner, Due: f.Due.UTC()}
 		if err := tx.Create(&row).Error; err != nil {

@@ -236,23 +236,18 @@ CREATE INDEX duty_occurrences_remind ON duty_occurrences (remind_at) WHERE state
 `, nil},
 }
 
-var dialectTypes = map[string]*strings.Replacer{
-	"postgres": strings.NewReplacer("{{id}}", "BIGSERIAL PRIMARY KEY", "{{time}}", "TIMESTAMPTZ"),
-	"sqlite":   strings.NewReplacer("{{id}}", "INTEGER PRIMARY KEY AUTOINCREMENT", "{{time}}", "DATETIME"),
-}
-
 // Migrate applies every migration the database has not recorded, all in
 // one transaction. On PostgreSQL an advisory lock makes a second process
 // that starts at the same moment wait and then find nothing to do; on
 // SQLite the immediate transaction does the same.
 func (db *DB) Migrate(ctx context.Context) error {
 	err := db.gorm.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		if db.dialect == "postgres" {
-			if err := tx.Exec("SELECT pg_advisory_xact_lock(7154021)").Error; err != nil {
+		if db.d.migrationLock != "" {
+			if err := tx.Exec(db.d.migrationLock).Error; err != nil {
 				return err
 			}
 		}
-		if err := tx.Exec(dialectTypes[db.dialect].Replace(`CREATE TABLE IF NOT EXISTS schema_migrations (
+		if err := tx.Exec(db.d.types.Replace(`CREATE TABLE IF NOT EXISTS schema_migrations (
 			version    INTEGER PRIMARY KEY,
 			name       TEXT NOT NULL,
 			applied_at {{time}} NOT NULL)`)).Error; err != nil {
@@ -274,7 +269,7 @@ func (db *DB) Migrate(ctx context.Context) error {
 		return nil
 	})
 	if err != nil {
-		return fmt.Errorf("migrate %s database: %w", db.dialect, err)
+		return fmt.Errorf("migrate %s database: %w", db.d.name, err)
 	}
 	return nil
 }
@@ -294,8 +289,8 @@ func appliedVersions(tx *gorm.DB) (map[int]bool, error) {
 func (db *DB) apply(tx *gorm.DB, m migration) error {
 	// The statements hold no semicolons inside strings, so splitting on
 	// them is safe.
-	script := m.sql + ";\n" + m.only[db.dialect]
-	for _, stmt := range strings.Split(dialectTypes[db.dialect].Replace(script), ";") {
+	script := m.sql + ";\n" + m.only[db.d.name]
+	for _, stmt := range strings.Split(db.d.types.Replace(script), ";") {
 		if strings.TrimSpace(stmt) == "" {
 			continue
 		}

@@ -4,19 +4,89 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"strconv"
 	"time"
 
 	"gorm.io/gorm"
 
 	"github.com/faultline/faultline"
-	"github.com/faultline/faultline/commands"
 )
+
+type outboxRow struct {
+	ID            int64 `gorm:"primaryKey"`
+	Key           string
+	Kind          string
+	Channel       string
+	FaultID       int64
+	IncidentID    int64
+	Thread        bool
+	UserID        string
+	Payload       string
+	CreatedAt     time.Time
+	NextAttemptAt time.Time
+	Attempts      int
+	ClaimedUntil  *time.Time
+	SentAt        *time.Time
+	FailedAt      *time.Time
+	TS            string `gorm:"column:ts"`
+	Error         string
+	// Read only, joined from the ticket by PendingOutbox.
+	HeadChannel string `gorm:"->"`
+	HeadTS      string `gorm:"->;column:head_ts"`
+}
+
+func (outboxRow) TableName() string { return "outbox" }
+
+// newOutboxRow files a message under its ordering key: a ticket's or an
+// incident's messages go in order, a person's DMs go in order, anything
+// else in order per channel. Channel is what delivery paces by.
+func newOutboxRow(o faultline.Outgoing, faultID, incidentID int64, now time.Time) (outboxRow, error) {
+	if o.FaultID == 0 && o.IncidentID == 0 {
+		o.FaultID, o.IncidentID = faultID, incidentID
+	}
+	payload, err := json.Marshal(o.Message)
+	if err != nil {
+		return outboxRow{}, fmt.Errorf("encode outgoing message: %w", err)
+	}
+	row := outboxRow{
+		Kind: string(o.Kind), Channel: o.Message.Channel, FaultID: o.FaultID, IncidentID: o.IncidentID,
+		Thread: o.Thread, UserID: o.User, Payload: string(payload), CreatedAt: now, NextAttemptAt: now,
+	}
+	switch {
+	case o.Kind == faultline.OutDM:
+		row.Key, row.Channel = "dm:"+o.User, "dm:"+o.User
+	case o.Kind == faultline.OutEphemeral:
+		row.Key = "user:" + o.User
+	case o.IncidentID != 0:
+		row.Key = "incident:" + strconv.FormatInt(o.IncidentID, 10)
+	case o.FaultID != 0:
+		row.Key = "fault:" + strconv.FormatInt(o.FaultID, 10)
+	default:
+		row.Key = "chan:" + o.Message.Channel
+	}
+	return row, nil
+}
+
+// insertOutgoing files the messages of a change, in order, under the
+// ticket or incident they belong to.
+func insertOutgoing(tx *gorm.DB, out []faultline.Outgoing, faultID, incidentID int64, now time.Time) error {
+	for _, o := range out {
+		row, err := newOutboxRow(o, faultID, incidentID, now)
+		if err != nil {
+			return err
+		}
+		if err := tx.Create(&row).Error; err != nil {
+			return err
+		}
+	}
+	return nil
+}
 
 // PendingOutbox returns messages ready to send at now: not sent, not
 // failed, due, not claimed by a live worker, and each the oldest pending
 // message of its key, so a thread's messages go out in order. Thread posts
 // and updates come with their ticket's head message.
-func (db *DB) PendingOutbox(ctx context.Context, now time.Time, limit int) ([]commands.Outgoing, error) {
+func (db *DB) PendingOutbox(ctx context.Context, now time.Time, limit int) ([]faultline.Outgoing, error) {
 	var rows []outboxRow
 	err := db.gorm.WithContext(ctx).Raw(`
 SELECT o.*, COALESCE(f.channel, i.channel, '') AS head_channel, COALESCE(f.message_ts, i.message_ts, '') AS head_ts
@@ -29,7 +99,7 @@ ORDER BY o.id LIMIT ?`, now.UTC(), now.UTC(), limit).Scan(&rows).Error
 	if err != nil {
 		return nil, fmt.Errorf("pending outbox: %w", translate(err))
 	}
-	out := make([]commands.Outgoing, 0, len(rows))
+	out := make([]faultline.Outgoing, 0, len(rows))
 	for _, r := range rows {
 		o, err := r.outgoing()
 		if err != nil {
@@ -41,9 +111,9 @@ ORDER BY o.id LIMIT ?`, now.UTC(), now.UTC(), limit).Scan(&rows).Error
 	return out, nil
 }
 
-func (r outboxRow) outgoing() (commands.Outgoing, error) {
-	o := commands.Outgoing{
-		ID: r.ID, Key: r.Key, Kind: commands.OutKind(r.Kind), FaultID: r.FaultID, IncidentID: r.IncidentID, Thread: r.Thread,
+func (r outboxRow) outgoing() (faultline.Outgoing, error) {
+	o := faultline.Outgoing{
+		ID: r.ID, Key: r.Key, Kind: faultline.OutKind(r.Kind), FaultID: r.FaultID, IncidentID: r.IncidentID, Thread: r.Thread,
 		User: r.UserID, Attempts: r.Attempts, CreatedAt: r.CreatedAt.UTC(),
 	}
 	if err := json.Unmarshal([]byte(r.Payload), &o.Message); err != nil {
@@ -67,11 +137,11 @@ func (db *DB) ClaimOutgoing(ctx context.Context, id int64, now time.Time, lease 
 
 // OutgoingSent records that o went out as message ts. A ticket's or an
 // incident's head message becomes its thread in the same transaction.
-func (db *DB) OutgoingSent(ctx context.Context, o commands.Outgoing, channel, ts string, now time.Time) error {
+func (db *DB) OutgoingSent(ctx context.Context, o faultline.Outgoing, channel, ts string, now time.Time) error {
 	err := db.gorm.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		err := tx.Model(&outboxRow{}).Where("id = ?", o.ID).
 			Updates(map[string]any{"sent_at": now.UTC(), "ts": ts, "claimed_until": nil}).Error
-		if err != nil || o.Kind != commands.OutHead {
+		if err != nil || o.Kind != faultline.OutHead {
 			return err
 		}
 		var head any = &faultRow{}
@@ -123,13 +193,4 @@ func (db *DB) OutboxDepth(ctx context.Context) (pending, failed int64, err error
 		return 0, 0, fmt.Errorf("outbox failures: %w", translate(err))
 	}
 	return pending, failed, nil
-}
-
-// FaultByID returns the ticket with database ID id, or faultline.ErrNotFound.
-func (db *DB) FaultByID(ctx context.Context, id int64) (faultline.Fault, error) {
-	var row faultRow
-	if err := db.gorm.WithContext(ctx).Where("id = ?", id).Take(&row).Error; err != nil {
-		return faultline.Fault{}, fmt.Errorf("fault #%d: %w", id, translate(err))
-	}
-	return row.fault(), nil
 }

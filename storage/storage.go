@@ -1,12 +1,15 @@
 // Package storage keeps Faultline's records with gorm, on PostgreSQL in
 // production and on an embedded SQLite file (pure Go, no cgo) by default.
-// Row types are private and gorm's errors are translated here into
-// faultline.ErrNotFound and faultline.ErrConflict, so nothing above this
-// package sees gorm.
+// It implements every store port of package commands, and passes the
+// contract suite in commands/storetest on both databases. Row types are
+// private and gorm's errors are translated here into faultline.ErrNotFound
+// and faultline.ErrConflict, so nothing above this package sees gorm; it
+// imports only the domain, and a transaction never calls up into a flow.
 package storage
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -27,16 +30,64 @@ const DefaultSQLiteFile = "faultline.db"
 
 // DB is an open store. It is safe for concurrent use.
 type DB struct {
-	gorm    *gorm.DB
-	dialect string // "postgres" or "sqlite"
-	log     *slog.Logger
+	gorm *gorm.DB
+	d    *dialect
+	log  *slog.Logger
 }
+
+// dialect is everything that differs between the two databases, in one
+// value, so the queries themselves never branch on a name.
+type dialect struct {
+	name  string            // "postgres" or "sqlite"
+	types *strings.Replacer // {{id}} and {{time}} in migrations
+	// migrationLock serializes migrations across processes: an advisory
+	// lock on PostgreSQL; SQLite's immediate transactions already queue.
+	migrationLock string
+	// nextNumber hands out the next ticket or incident number.
+	nextNumber func(tx *gorm.DB, kind string) (int64, error)
+	// oneStatementReport stores a report in one round trip (PostgreSQL's
+	// data-modifying CTEs) instead of a transaction of several.
+	oneStatementReport bool
+	pool               func(*sql.DB)
+}
+
+var (
+	postgresDialect = &dialect{
+		name:          "postgres",
+		types:         strings.NewReplacer("{{id}}", "BIGSERIAL PRIMARY KEY", "{{time}}", "TIMESTAMPTZ"),
+		migrationLock: "SELECT pg_advisory_xact_lock(7154021)",
+		// A sequence hands out numbers without holding a lock until commit,
+		// so concurrent reports commit in parallel; a rolled-back report
+		// leaves a gap, never a duplicate.
+		nextNumber: func(tx *gorm.DB, kind string) (n int64, err error) {
+			return n, tx.Raw("SELECT nextval(?::regclass)", kind+"_numbers").Scan(&n).Error
+		},
+		oneStatementReport: true,
+		pool: func(db *sql.DB) {
+			db.SetMaxOpenConns(20)
+			db.SetMaxIdleConns(10)
+			db.SetConnMaxIdleTime(5 * time.Minute)
+		},
+	}
+	sqliteDialect = &dialect{
+		name:  "sqlite",
+		types: strings.NewReplacer("{{id}}", "INTEGER PRIMARY KEY AUTOINCREMENT", "{{time}}", "DATETIME"),
+		// SQLite has one writer at a time anyway: a counter row in the same
+		// transaction gives gapless numbers.
+		nextNumber: func(tx *gorm.DB, kind string) (n int64, err error) {
+			return n, tx.Raw("UPDATE counters SET value = value + 1 WHERE name = ? RETURNING value", kind).Scan(&n).Error
+		},
+		// One writer at a time is all SQLite allows; a single connection
+		// makes the wait happen in Go rather than in busy retries.
+		pool: func(db *sql.DB) { db.SetMaxOpenConns(1) },
+	}
+)
 
 // Open connects to the database named by databaseURL — postgres://… or
 // postgresql://… for PostgreSQL; empty, or sqlite:PATH, for an embedded
 // SQLite file — and applies any migrations not yet recorded.
 func Open(ctx context.Context, databaseURL string, log *slog.Logger) (*DB, error) {
-	dialector, dialect, err := dialectorFor(databaseURL)
+	dialector, d, err := dialectorFor(databaseURL)
 	if err != nil {
 		return nil, err
 	}
@@ -50,12 +101,14 @@ func Open(ctx context.Context, databaseURL string, log *slog.Logger) (*DB, error
 		NowFunc:                func() time.Time { return time.Now().UTC() },
 	})
 	if err != nil {
-		return nil, fmt.Errorf("open %s database: %w", dialect, err)
+		return nil, fmt.Errorf("open %s database: %w", d.name, err)
 	}
-	db := &DB{gorm: g, dialect: dialect, log: log}
-	if err := db.configurePool(); err != nil {
-		return nil, err
+	db := &DB{gorm: g, d: d, log: log}
+	sqlDB, err := g.DB()
+	if err != nil {
+		return nil, fmt.Errorf("database pool: %w", err)
 	}
+	d.pool(sqlDB)
 	if err := db.Migrate(ctx); err != nil {
 		db.Close()
 		return nil, err
@@ -63,16 +116,16 @@ func Open(ctx context.Context, databaseURL string, log *slog.Logger) (*DB, error
 	return db, nil
 }
 
-func dialectorFor(databaseURL string) (gorm.Dialector, string, error) {
+func dialectorFor(databaseURL string) (gorm.Dialector, *dialect, error) {
 	switch {
 	case databaseURL == "":
-		return sqlite.Open(sqliteDSN(DefaultSQLiteFile)), "sqlite", nil
+		return sqlite.Open(sqliteDSN(DefaultSQLiteFile)), sqliteDialect, nil
 	case strings.HasPrefix(databaseURL, "sqlite:"):
-		return sqlite.Open(sqliteDSN(strings.TrimPrefix(databaseURL, "sqlite:"))), "sqlite", nil
+		return sqlite.Open(sqliteDSN(strings.TrimPrefix(databaseURL, "sqlite:"))), sqliteDialect, nil
 	case strings.HasPrefix(databaseURL, "postgres://"), strings.HasPrefix(databaseURL, "postgresql://"):
-		return postgres.Open(databaseURL), "postgres", nil
+		return postgres.Open(databaseURL), postgresDialect, nil
 	}
-	return nil, "", fmt.Errorf("DATABASE_URL must start with postgres:// or sqlite:, or be empty for the embedded database")
+	return nil, nil, fmt.Errorf("DATABASE_URL must start with postgres:// or sqlite:, or be empty for the embedded database")
 }
 
 // sqliteDSN turns on WAL (readers never wait for the writer), waits for
@@ -91,25 +144,8 @@ func sqliteDSN(path string) string {
 	return "file:" + path + "?" + q.Encode()
 }
 
-func (db *DB) configurePool() error {
-	sqlDB, err := db.gorm.DB()
-	if err != nil {
-		return fmt.Errorf("database pool: %w", err)
-	}
-	if db.dialect == "sqlite" {
-		// One writer at a time is all SQLite allows; a single connection
-		// makes the wait happen in Go rather than in busy retries.
-		sqlDB.SetMaxOpenConns(1)
-		return nil
-	}
-	sqlDB.SetMaxOpenConns(20)
-	sqlDB.SetMaxIdleConns(10)
-	sqlDB.SetConnMaxIdleTime(5 * time.Minute)
-	return nil
-}
-
 // Dialect is "postgres" or "sqlite".
-func (db *DB) Dialect() string { return db.dialect }
+func (db *DB) Dialect() string { return db.d.name }
 
 // Ping checks that the database answers; /readyz uses it.
 func (db *DB) Ping(ctx context.Context) error {
@@ -141,4 +177,26 @@ func translate(err error) error {
 		return faultline.ErrConflict
 	}
 	return err
+}
+
+// guarded runs an UPDATE that must change exactly the row as it was read
+// (its where holds the read state): no row changed means someone else got
+// there first, faultline.ErrConflict. Every compare-and-set of the store
+// (steps, clocks, duties, schedules, monitors) goes through here.
+func guarded(res *gorm.DB) error {
+	if res.Error != nil {
+		return res.Error
+	}
+	if res.RowsAffected == 0 {
+		return faultline.ErrConflict
+	}
+	return nil
+}
+
+// transaction runs fn in a transaction, wrapping its error with op once.
+func (db *DB) transaction(ctx context.Context, op string, fn func(tx *gorm.DB) error) error {
+	if err := db.gorm.WithContext(ctx).Transaction(fn); err != nil {
+		return fmt.Errorf("%s: %w", op, translate(err))
+	}
+	return nil
 }

@@ -9,9 +9,9 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/faultline/faultline"
-	"github.com/faultline/faultline/bot"
 	"github.com/faultline/faultline/commands"
 	"github.com/faultline/faultline/config"
+	"github.com/faultline/faultline/markup"
 )
 
 // ping checks sites' paths or hosts from this machine and prints the same
@@ -42,7 +42,7 @@ func (e environment) ping(ctx context.Context, args []string) error {
 		case verdict != faultline.VerdictHealthy:
 			unhealthy = append(unhealthy, word)
 		}
-		fmt.Fprintln(e.stdout, bot.PlainText(m.Text))
+		fmt.Fprintln(e.stdout, markup.Plain(m.Text))
 		fmt.Fprintln(e.stdout)
 	}
 	var problems []error

@@ -15,6 +15,7 @@ import (
 	"github.com/faultline/faultline/commands"
 	"github.com/faultline/faultline/config"
 	"github.com/faultline/faultline/jobs"
+	"github.com/faultline/faultline/metrics"
 )
 
 // serve runs the bot until ctx ends. Shutdown order: the transports stop
@@ -41,11 +42,11 @@ func (e environment) serve(ctx context.Context, args []string) error {
 
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
-		bot.Gauges{Store: db, ReportWithin: cfg.Deadlines.IncidentReport, Log: log})
+		metrics.Gauges{Store: db, ReportWithin: cfg.Deadlines.IncidentReport, Log: log})
 	pinger := prober(cfg, log, reg)
 	defer pinger.Close()
 	api := bot.NewWebAPI(cfg.Env.BotToken, cfg.Env.APIURL)
-	svc := newService(cfg, commands.Deps{Store: db, Pinger: pinger, Poster: api, Log: log, Recorder: bot.NewFlowMetrics(reg)}, time.Second)
+	svc := newService(cfg, commands.Deps{Store: db, Pinger: pinger, Poster: api, Log: log, Recorder: metrics.NewFlows(reg)}, time.Second)
 	if err := svc.Start(ctx); err != nil {
 		return err
 	}

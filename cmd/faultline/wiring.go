@@ -12,6 +12,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/faultline/faultline"
+	"github.com/faultline/faultline/catalog"
 	"github.com/faultline/faultline/commands"
 	"github.com/faultline/faultline/config"
 	"github.com/faultline/faultline/jobs"
@@ -50,7 +51,7 @@ func (e environment) loadConfig(allowDemo bool) (*config.Config, error) {
 func settings(cfg *config.Config, pace time.Duration) commands.Settings {
 	d := cfg.Deadlines
 	return commands.Settings{
-		Language:      faultline.Lang(cfg.Language),
+		Language:      catalog.Lang(cfg.Language),
 		Location:      cfg.Location,
 		FaultsChannel: cfg.Channels.Faults,
 		Sites:         cfg.Sites,

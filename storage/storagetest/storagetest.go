@@ -46,11 +46,15 @@ func Run(t *testing.T, f func(t *testing.T, db *storage.DB)) {
 
 // Open returns a fresh, migrated database of the dialect, closed when the
 // test ends.
-func Open(t testing.TB, dialect string) *storage.DB {
+func Open(t testing.TB, dialect string) *storage.DB { return OpenURL(t, URL(t, dialect)) }
+
+// OpenURL opens (and migrates) the database at url, closed when the test
+// ends; called twice on one URL it is two processes on one database.
+func OpenURL(t testing.TB, url string) *storage.DB {
 	t.Helper()
-	db, err := storage.Open(context.Background(), URL(t, dialect), Logger())
+	db, err := storage.Open(context.Background(), url, Logger())
 	if err != nil {
-		t.Fatalf("open %s: %v", dialect, err)
+		t.Fatalf("open %s: %v", url, err)
 	}
 	t.Cleanup(func() { db.Close() })
 	return db

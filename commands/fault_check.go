@@ -1,0 +1,161 @@
+package commands
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/faultline/faultline"
+	"github.com/faultline/faultline/markup"
+)
+
+// checkFault checks ticket n's path and records it: the result on the
+// timeline and in the thread, the verdict on the ticket (and so on its head
+// message), a past resolution of the same hop if there is one, and the
+// device or line clock when the fault turns out to be one. extra adds
+// messages that must follow the check (the question to the reporter).
+func (f *faultFlow) checkFault(ctx context.Context, n int64, t target, actor string, extra func(faultline.Fault) []faultline.Outgoing) error {
+	c := f.check(ctx, t)
+	for attempt := 0; attempt < 3; attempt++ {
+		ticket, err := f.store.Fault(ctx, n)
+		if err != nil {
+			return err
+		}
+		change, err := f.checkChange(ctx, ticket, c, actor)
+		if err != nil {
+			return err
+		}
+		if extra != nil {
+			change.Out = append(change.Out, extra(*change.Fault)...)
+		}
+		if err = f.commit(ctx, change); !errors.Is(err, faultline.ErrConflict) {
+			return err
+		}
+	}
+	return fmt.Errorf("record check of %s: %w", faultline.FaultRef(n), faultline.ErrConflict)
+}
+
+func (f *faultFlow) checkChange(ctx context.Context, t faultline.Fault, c faultline.PathCheck, actor string) (faultline.Change, error) {
+	data, err := json.Marshal(c)
+	if err != nil {
+		return faultline.Change{}, fmt.Errorf("encode check of %s: %w", t.Ref(), err)
+	}
+	now := f.now()
+	after := withVerdict(t, c, now)
+	m := f.checkMessage(c, t.Number)
+	m.Channel = f.set.FaultsChannel
+	change := faultline.Change{
+		FaultID: t.ID, Fault: &after, Read: t,
+		Events: []faultline.Event{{At: now, Actor: actor, Kind: faultline.EventCheck, Text: string(c.Verdict.Kind), Data: string(data)}},
+		Out:    []faultline.Outgoing{threadPost(m), headUpdate()},
+	}
+	if after.Hop != "" && after.Hop != t.Hop {
+		if note := f.pastResolutions(ctx, after); note != "" {
+			change.Out = append(change.Out, f.threadNote(note))
+		}
+	}
+	change.SetTimers = f.riskTimers(t, after)
+	return change, nil
+}
+
+// withVerdict is t with the check's verdict. The failing hop is where the
+// fault was found, and stays on the ticket when a later check finds the
+// path healthy again: the resolution belongs to that hop.
+func withVerdict(t faultline.Fault, c faultline.PathCheck, now time.Time) faultline.Fault {
+	g := t
+	g.Verdict, g.UpdatedAt = c.Verdict.Kind, now
+	if c.Verdict.Failing >= 0 && c.Verdict.Kind != faultline.VerdictUnknown {
+		h := c.Hops[c.Verdict.Failing]
+		g.Hop, g.HopRef = h.Name, h.Device+h.Line
+	}
+	return g
+}
+
+// riskTimers starts the clock of a device or line fault (硬件设施故障 /
+// 专线电缆中断故障短时间无法恢复) when a check first finds one, counted from
+// the report.
+func (f *faultFlow) riskTimers(before, after faultline.Fault) []faultline.Timer {
+	if after.State == faultline.FaultClosed || after.Verdict == before.Verdict || len(f.set.Escalation) < 2 {
+		return nil
+	}
+	switch after.Verdict {
+	case faultline.VerdictDevice:
+		return []faultline.Timer{{Kind: faultline.TimerDevice, DueAt: after.CreatedAt.Add(f.set.Deadlines.Device)}}
+	case faultline.VerdictLine:
+		return []faultline.Timer{{Kind: faultline.TimerLine, DueAt: after.CreatedAt.Add(f.lineLimit(after))}}
+	}
+	return nil
+}
+
+// pastResolutions tells how the same hop was fixed before, newest first.
+func (f *faultFlow) pastResolutions(ctx context.Context, t faultline.Fault) string {
+	past, err := f.store.PastResolutions(ctx, t.Site, t.Hop, t.ID, 3)
+	if err != nil {
+		f.log.WarnContext(ctx, "past resolutions", "fault", t.Ref(), "err", err)
+		return ""
+	}
+	if len(past) == 0 {
+		return ""
+	}
+	lines := []string{f.cat.T("past.title", markup.Escape(t.Hop))}
+	for _, p := range past {
+		lines = append(lines, f.cat.T("past.item", p.Ref(), f.fmtTime(p.ClosedAt), f.causeName(p.Resolution.Cause),
+			markup.Escape(oneLine(p.Resolution.Done, 200)), markup.Escape(orDash(p.Resolution.FixedBy))))
+	}
+	return strings.Join(lines, "\n")
+}
+
+// recheck is the "check again" button of a ticket.
+func (f *faultFlow) recheck(ctx context.Context, a Action) Response {
+	ticket, refused := f.lookup(ctx, a.Value)
+	if refused != nil {
+		return *refused
+	}
+	t, ok := f.targetOf(ticket)
+	if !ok {
+		return f.say(f.cat.T("fault.site_gone", markup.Escape(ticket.Site)))
+	}
+	return Response{
+		Reply: f.ephemeral(f.cat.T("fault.rechecking", ticket.Ref())),
+		Work:  func(ctx context.Context) error { return f.checkFault(ctx, ticket.Number, t, a.User, nil) },
+	}
+}
+
+// pingCommand: /fault ping <site-or-host>, a check whose result only the
+// asker sees.
+func (f *faultFlow) pingCommand(ctx context.Context, req Request, rest string) Response {
+	word, _ := cut(rest)
+	if word == "" {
+		return f.say(f.cat.T("ping.usage") + "\n" + f.usage())
+	}
+	t, ok := f.resolve(word)
+	if !ok {
+		return f.unknownTarget(word)
+	}
+	return Response{
+		Reply: f.ephemeral(f.cat.T("ping.checking", markup.Escape(t.name))),
+		Work: func(ctx context.Context) error {
+			if req.Respond == nil {
+				return fmt.Errorf("ping %s: no way to answer the requester", t.name)
+			}
+			m := f.checkMessage(f.check(ctx, t), 0)
+			m.Ephemeral = true
+			return req.Respond.Respond(ctx, m)
+		},
+	}
+}
+
+// Check checks the path of a site (by name or alias) or a single host and
+// returns the result as a message with its verdict; false when word names
+// neither.
+func (s *Service) Check(ctx context.Context, word string) (faultline.Message, faultline.VerdictKind, bool) {
+	t, ok := s.faults.resolve(word)
+	if !ok {
+		return faultline.Message{}, "", false
+	}
+	c := s.faults.check(ctx, t)
+	return s.faults.checkMessage(c, 0), c.Verdict.Kind, true
+}

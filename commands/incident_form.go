@@ -1,0 +1,183 @@
+package commands
+
+import (
+	"context"
+	"strings"
+	"time"
+
+	"github.com/faultline/faultline"
+	"github.com/faultline/faultline/markup"
+)
+
+// CallbackDeclare is the form /incident opens; the steps' forms are
+// incidentPrefix + the step.
+const CallbackDeclare = "incident_declare"
+
+// incidentFormTitles are the titles of the steps' forms.
+var incidentFormTitles = map[faultline.IncidentAction]string{
+	faultline.IncReport: "istep.title.report", faultline.IncClassify: "istep.title.classify",
+	faultline.IncRemedy: "istep.title.remedy", faultline.IncEdit: "istep.title.edit_notice",
+	faultline.IncClose: "istep.title.close", faultline.IncSummary: "istep.title.summary",
+}
+
+// declareModal is the form /incident opens: severity as the reporter sees
+// it, what happened, the systems affected, how it was noticed.
+func (f *incidentFlow) declareModal(channel string) *Modal {
+	return &Modal{
+		CallbackID: CallbackDeclare, Title: f.cat.T("inc.modal.declare"), Submit: f.cat.T("inc.modal.declare_submit"),
+		Metadata: channel, Intro: f.cat.T("inc.modal.declare_intro"),
+		Inputs: []Input{
+			{ID: "severity", Label: f.cat.T("inc.field.severity"), Options: f.severityOptions(), Optional: true},
+			{ID: "description", Label: f.cat.T("inc.field.description"), Multiline: true, MaxLength: MaxDescription},
+			{ID: "systems", Label: f.cat.T("inc.field.systems"), Optional: true, MaxLength: 500},
+			{ID: "noticed", Label: f.cat.T("inc.field.noticed"), Optional: true, MaxLength: 500},
+		},
+	}
+}
+
+func (f *incidentFlow) severityOptions() []Option {
+	out := make([]Option, len(faultline.Severities))
+	for i, sev := range faultline.Severities {
+		out[i] = Option{Value: string(sev), Label: f.severityName(sev)}
+	}
+	return out
+}
+
+// form is the form a step needs, filled with what the incident has, or nil
+// when a press is enough.
+func (f *incidentFlow) form(inc faultline.Incident, action faultline.IncidentAction) *Modal {
+	title, ok := incidentFormTitles[action]
+	if !ok {
+		return nil
+	}
+	md := &Modal{CallbackID: incidentButton(action), Title: f.cat.T(title),
+		Submit: f.cat.T("modal.save"), Metadata: inc.Ref(), Intro: inc.Ref() + ": " + markup.Escape(oneLine(inc.Description, 200))}
+	text := func(id, label string, multiline, optional bool, value string) Input {
+		return Input{ID: id, Label: label, Multiline: multiline, Optional: optional, Value: value, MaxLength: MaxDescription}
+	}
+	switch action {
+	case faultline.IncReport:
+		r := inc.Report
+		md.Inputs = []Input{text("what", f.cat.T("inc.field.what"), true, false, r.What), text("actions", f.cat.T("inc.field.actions"), true, false, r.Actions),
+			text("impact", f.cat.T("inc.field.impact"), true, true, r.Impact), text("status", f.cat.T("inc.field.status"), false, true, r.Status)}
+	case faultline.IncClassify:
+		md.Inputs = []Input{{ID: "severity", Label: f.cat.T("inc.field.severity"), Options: f.severityOptions(), Value: string(inc.Severity)}}
+	case faultline.IncRemedy:
+		md.Inputs = []Input{text("action", f.cat.T("inc.field.remedy"), true, false, "")}
+	case faultline.IncEdit:
+		md.Inputs = []Input{text("notice", f.cat.T("inc.field.notice"), true, false, inc.NoticeText)}
+	case faultline.IncClose:
+		md.Inputs = []Input{text("cause", f.cat.T("inc.field.cause"), true, false, inc.Cause), text("measures", f.cat.T("inc.field.measures"), true, false, inc.Measures),
+			{ID: "owner", Label: f.cat.T("inc.field.summary_owner"), Hint: f.cat.T("inc.field.summary_owner_hint"), Kind: InputUser, Optional: true, MaxLength: 30}}
+	case faultline.IncSummary:
+		md.Inputs = []Input{text("cause", f.cat.T("inc.field.cause"), true, false, inc.Cause), text("responsibility", f.cat.T("inc.field.responsibility"), true, false, ""),
+			text("lessons", f.cat.T("inc.field.lessons"), true, false, ""),
+			{ID: "followups", Label: f.cat.T("inc.field.followups"), Hint: f.cat.T("inc.field.followups_hint"), Multiline: true, Optional: true, MaxLength: MaxDescription}}
+	}
+	return md
+}
+
+// submit takes a declaration or a step's form: its values become the step's
+// input; a refusal stays in the form, under its first field.
+func (f *incidentFlow) submit(ctx context.Context, sub Submission) Response {
+	if sub.CallbackID == CallbackDeclare {
+		return f.submitDeclare(ctx, sub)
+	}
+	action, ok := faultline.IncidentProcedure.Step(strings.TrimPrefix(sub.CallbackID, incidentPrefix))
+	if !ok {
+		return Response{}
+	}
+	in, field, problems := f.input(action, sub.Values)
+	if len(problems) > 0 {
+		return Response{Errors: problems}
+	}
+	inc, refused := f.lookup(ctx, sub.User, sub.Metadata)
+	if refused != nil {
+		return formProblem(field, *refused)
+	}
+	resp, wasRefused := f.step(ctx, inc, f.actor(sub.User), action, in)
+	if wasRefused {
+		return formProblem(field, resp)
+	}
+	return resp
+}
+
+func (f *incidentFlow) submitDeclare(ctx context.Context, sub Submission) Response {
+	if p := f.checkText(sub.Values["description"]); p != "" {
+		return Response{Errors: map[string]string{"description": p}}
+	}
+	resp := f.declare(ctx, sub.User, faultline.Incident{
+		Description: sub.Values["description"], Systems: strings.TrimSpace(sub.Values["systems"]),
+		NoticedHow: strings.TrimSpace(sub.Values["noticed"]), Severity: faultline.Severity(sub.Values["severity"]),
+	})
+	if resp.Reply == nil || sub.Metadata == "" {
+		return Response{}
+	}
+	// A form has no reply of its own: the confirmation goes to the
+	// reporter alone in the conversation the form came from.
+	confirm := ephemeralTo(sub.User, sub.Metadata, resp.Reply.Text)
+	return Response{Work: func(ctx context.Context) error {
+		return f.commit(ctx, faultline.Change{Out: []faultline.Outgoing{confirm}})
+	}}
+}
+
+// input reads a step's form into the step's input; field is where a
+// refusal of the step shows.
+func (f *incidentFlow) input(action faultline.IncidentAction, v map[string]string) (faultline.IncidentInput, string, map[string]string) {
+	trim := func(k string) string { return strings.TrimSpace(v[k]) }
+	var in faultline.IncidentInput
+	switch action {
+	case faultline.IncReport:
+		in.Report = faultline.IncidentReport{What: trim("what"), Actions: trim("actions"), Impact: trim("impact"), Status: trim("status")}
+		return in, "what", nil
+	case faultline.IncClassify:
+		in.Severity = faultline.Severity(trim("severity"))
+		return in, "severity", nil
+	case faultline.IncRemedy:
+		in.Remedy = trim("action")
+		return in, "action", nil
+	case faultline.IncEdit:
+		in.NoticeText = trim("notice")
+		return in, "notice", nil
+	case faultline.IncClose:
+		in.Cause, in.Measures, in.SummaryOwner = trim("cause"), trim("measures"), strings.TrimPrefix(trim("owner"), "@")
+		if in.SummaryOwner != "" && !validUser(in.SummaryOwner) {
+			return in, "owner", map[string]string{"owner": f.cat.T("inc.bad_user", markup.Escape(in.SummaryOwner))}
+		}
+		return in, "cause", nil
+	case faultline.IncSummary:
+		in.Summary = faultline.IncidentSummary{Cause: trim("cause"), Responsibility: trim("responsibility"), Lessons: trim("lessons")}
+		followUps, problem := f.parseFollowUps(v["followups"])
+		if problem != "" {
+			return in, "followups", map[string]string{"followups": problem}
+		}
+		in.FollowUps = followUps
+		return in, "cause", nil
+	}
+	return in, "", nil
+}
+
+// parseFollowUps reads one follow-up per line: "U123 2026-12-05 what to
+// do". It returns the first problem in words, or "".
+func (f *incidentFlow) parseFollowUps(text string) ([]faultline.FollowUp, string) {
+	var out []faultline.FollowUp
+	for n, line := range strings.Split(text, "\n") {
+		line = strings.TrimSpace(line)
+		if line == "" {
+			continue
+		}
+		fields := strings.Fields(line)
+		if len(fields) < 3 || !validUser(strings.TrimPrefix(fields[0], "@")) {
+			return nil, f.cat.T("inc.followup_format", n+1)
+		}
+		due, err := time.ParseInLocation("2006-01-02", fields[1], f.set.Location)
+		if err != nil {
+			return nil, f.cat.T("inc.followup_format", n+1)
+		}
+		what := strings.TrimSpace(strings.TrimPrefix(strings.TrimPrefix(line, fields[0]), " "))
+		what = strings.TrimSpace(strings.TrimPrefix(what, fields[1]))
+		// Due at the end of that working day.
+		out = append(out, faultline.FollowUp{Owner: strings.TrimPrefix(fields[0], "@"), Due: due.Add(18 * time.Hour), Text: what})
+	}
+	return out, ""
+}

@@ -1,0 +1,190 @@
+package commands
+
+import (
+	"context"
+	"time"
+
+	"github.com/faultline/faultline"
+)
+
+// The ports: what the flows need from the database, the network and the
+// chat, declared here where they are used. storage.DB implements every
+// store; a new backend proves itself against the contract suite in
+// commands/storetest.
+
+// Committer commits a flow's step atomically (faultline.Change); it is
+// faultline.ErrConflict when the ticket or incident changed since it was
+// read, or the clock the change answers was already answered.
+type Committer interface {
+	Commit(ctx context.Context, c faultline.Change) error
+}
+
+// FaultStore keeps fault tickets and their timelines. Lookups of a missing
+// ticket are faultline.ErrNotFound.
+type FaultStore interface {
+	Committer
+	// CreateFault stores a new ticket with the next number, its "created"
+	// timeline entry, and out and timers, which belong to it.
+	CreateFault(ctx context.Context, f faultline.Fault, out []faultline.Outgoing, timers []faultline.Timer) (faultline.Fault, error)
+	Fault(ctx context.Context, number int64) (faultline.Fault, error)
+	FaultByID(ctx context.Context, id int64) (faultline.Fault, error)
+	FaultByMessage(ctx context.Context, channel, ts string) (faultline.Fault, error)
+	// Faults lists tickets in the given states, newest first.
+	Faults(ctx context.Context, states []faultline.FaultState, limit int) ([]faultline.Fault, error)
+	// Events is a ticket's timeline, oldest first.
+	Events(ctx context.Context, faultID int64) ([]faultline.Event, error)
+	// SearchFaults finds closed tickets that mention every word, newest first.
+	SearchFaults(ctx context.Context, words []string, limit int) ([]faultline.Fault, error)
+	// PastResolutions lists closed tickets of the same hop of the same
+	// site, newest first, leaving out exclude.
+	PastResolutions(ctx context.Context, site, hop string, exclude int64, limit int) ([]faultline.Fault, error)
+}
+
+// IncidentStore keeps security incidents, their timelines and follow-ups.
+type IncidentStore interface {
+	Committer
+	// CreateIncident stores a new incident with the next number, its
+	// "created" timeline entry, and out and timers, which belong to it.
+	CreateIncident(ctx context.Context, i faultline.Incident, out []faultline.Outgoing, timers []faultline.Timer) (faultline.Incident, error)
+	Incident(ctx context.Context, number int64) (faultline.Incident, error)
+	IncidentByID(ctx context.Context, id int64) (faultline.Incident, error)
+	IncidentByMessage(ctx context.Context, channel, ts string) (faultline.Incident, error)
+	// Incidents lists by state, newest first; reporter non-empty limits it
+	// to what that person reported.
+	Incidents(ctx context.Context, states []faultline.IncidentState, reporter string, limit int) ([]faultline.Incident, error)
+	// IncidentsBetween lists the incidents declared in [from, to), oldest first.
+	IncidentsBetween(ctx context.Context, from, to time.Time) ([]faultline.Incident, error)
+	IncidentEvents(ctx context.Context, incidentID int64) ([]faultline.Event, error)
+	// FollowUps lists an incident's follow-ups in the order decided.
+	FollowUps(ctx context.Context, incidentID int64) ([]faultline.FollowUp, error)
+	FollowUp(ctx context.Context, id int64) (faultline.FollowUp, error)
+}
+
+// TimerStore finds the clocks that ran out. A clock is answered by a
+// Change whose Fires names it.
+type TimerStore interface {
+	// DueTimers lists pending timers due at now, soonest first.
+	DueTimers(ctx context.Context, now time.Time, limit int) ([]faultline.Timer, error)
+}
+
+// DutyStore keeps duties and their occurrences.
+type DutyStore interface {
+	// SyncDuties makes duties the config's duties: new ones added, changed
+	// ones updated, ones no longer there paused and retired.
+	SyncDuties(ctx context.Context, duties []faultline.Duty, now time.Time) error
+	// CreateDuty adds a duty; an existing name is faultline.ErrConflict.
+	CreateDuty(ctx context.Context, d faultline.Duty, now time.Time) (faultline.Duty, error)
+	Duties(ctx context.Context) ([]faultline.Duty, error)
+	Duty(ctx context.Context, name string) (faultline.Duty, error)
+	// SetDutyPaused pauses or resumes; resuming sets the next due time.
+	SetDutyPaused(ctx context.Context, name string, paused bool, next time.Time) error
+	// DueDuties lists unpaused duties due at now, soonest first.
+	DueDuties(ctx context.Context, now time.Time, limit int) ([]faultline.Duty, error)
+	// FireDuty creates occurrences of read and moves it to next, if it is
+	// still due as read; faultline.ErrConflict otherwise.
+	FireDuty(ctx context.Context, read faultline.Duty, occurrences []faultline.Occurrence, next time.Time) error
+	DueReminders(ctx context.Context, now time.Time, limit int) ([]faultline.Occurrence, error)
+	DueEscalations(ctx context.Context, now time.Time, limit int) ([]faultline.Occurrence, error)
+	Occurrence(ctx context.Context, id int64) (faultline.Occurrence, error)
+	DutyOccurrences(ctx context.Context, dutyID int64, limit int) ([]faultline.Occurrence, error)
+	// UpdateOccurrence writes next if the occurrence is still as read, with
+	// out, atomically; faultline.ErrConflict otherwise.
+	UpdateOccurrence(ctx context.Context, read, next faultline.Occurrence, out []faultline.Outgoing, now time.Time) error
+}
+
+// ScheduleStore keeps when each named schedule (announcements, monitors,
+// the digest) comes due next.
+type ScheduleStore interface {
+	// SyncSchedules registers the schedules: a new one or one whose spec
+	// changed gets its Due; an unchanged one keeps its own; ones no longer
+	// named are dropped.
+	SyncSchedules(ctx context.Context, schedules []faultline.Schedule) error
+	// DueSchedules lists the schedules due at now, soonest first.
+	DueSchedules(ctx context.Context, now time.Time, limit int) ([]faultline.Schedule, error)
+	// FireSchedule moves read to next and commits c with it, if read is
+	// still due as read; faultline.ErrConflict otherwise.
+	FireSchedule(ctx context.Context, read faultline.Schedule, next time.Time, c faultline.Change) error
+}
+
+// MonitorStore keeps what each path monitor remembers.
+type MonitorStore interface {
+	// MonitorState is the site's monitor memory; zero for a site never checked.
+	MonitorState(ctx context.Context, site string) (faultline.MonitorState, error)
+	// SaveMonitorState writes next if the state is still at read's version,
+	// with c, atomically; faultline.ErrConflict otherwise.
+	SaveMonitorState(ctx context.Context, read, next faultline.MonitorState, c faultline.Change) error
+}
+
+// DigestStore gathers a week for the department head's digest.
+type DigestStore interface {
+	Week(ctx context.Context, from, to time.Time) (faultline.Week, error)
+}
+
+// OutboxStore is the queue of messages to send.
+type OutboxStore interface {
+	// PendingOutbox lists messages ready to send at now, each the oldest
+	// pending one of its key, with their head message filled in.
+	PendingOutbox(ctx context.Context, now time.Time, limit int) ([]faultline.Outgoing, error)
+	// ClaimOutgoing reserves message id for lease; false when another
+	// worker has it or it is gone.
+	ClaimOutgoing(ctx context.Context, id int64, now time.Time, lease time.Duration) (bool, error)
+	// OutgoingSent records o sent as message ts in channel; a head message
+	// becomes its ticket's or incident's thread.
+	OutgoingSent(ctx context.Context, o faultline.Outgoing, channel, ts string, now time.Time) error
+	OutgoingRetry(ctx context.Context, id int64, at time.Time, reason string) error
+	OutgoingFailed(ctx context.Context, id int64, reason string, now time.Time) error
+}
+
+// Store is every store the flows use; storage.DB is one.
+type Store interface {
+	FaultStore
+	IncidentStore
+	TimerStore
+	DutyStore
+	ScheduleStore
+	MonitorStore
+	DigestStore
+	OutboxStore
+}
+
+// Scheduler reads schedules: the next time a 5-field cron or a descriptor
+// (@daily, @every 5s) comes due after a time, in the configured zone.
+type Scheduler interface {
+	Next(spec string, after time.Time) (time.Time, error)
+}
+
+// Pinger probes hosts and returns one result per host, in order. It must
+// return within its own configured wait, whatever the hosts do.
+type Pinger interface {
+	Ping(ctx context.Context, hosts []string) []faultline.PingResult
+}
+
+// Poster sends messages to Slack (or the console). Errors may say when to
+// retry (RetryAfter() time.Duration) or that retrying is pointless
+// (Permanent() bool); the outbox reads both.
+type Poster interface {
+	// Post sends m and returns its timestamp (Slack's message ID).
+	Post(ctx context.Context, m faultline.Message) (ts string, err error)
+	// Update replaces the message ts in channel with m.
+	Update(ctx context.Context, channel, ts string, m faultline.Message) error
+	// OpenDM returns the direct-message channel with user.
+	OpenDM(ctx context.Context, user string) (channel string, err error)
+	// UserGone reports whether user's account was deleted (the person left).
+	UserGone(ctx context.Context, user string) (bool, error)
+}
+
+// Responder answers the person who issued a command or pressed a button,
+// after the immediate reply (Slack's response_url; the console's screen).
+type Responder interface {
+	Respond(ctx context.Context, m faultline.Message) error
+}
+
+// Recorder receives the flows' measurements (package metrics exports them
+// to Prometheus). A nil Recorder records nothing.
+type Recorder interface {
+	Taken(after time.Duration)
+	Closed(after time.Duration)
+	Escalated(level int, role faultline.Role)
+	Delivered(ok bool)
+	IncidentStep(action faultline.IncidentAction, after time.Duration)
+}

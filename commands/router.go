@@ -1,0 +1,224 @@
+package commands
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"strings"
+	"time"
+
+	"github.com/faultline/faultline"
+	"github.com/faultline/faultline/catalog"
+	"github.com/faultline/faultline/markup"
+)
+
+// Service is the flows behind one front door: it routes each slash
+// command, button press, form and thread reply to the flow of its noun
+// (faults, incidents, duties), runs the clocks and the schedules, and
+// delivers the outbox. Its methods are safe for concurrent use.
+type Service struct {
+	flow      *flow
+	faults    *faultFlow
+	incidents *incidentFlow
+	duties    *dutyFlow
+	schedules *scheduleFlow
+	timers    TimerStore
+	outbox    *outbox
+}
+
+// Deps are a Service's collaborators. Now defaults to time.Now; Scheduler
+// is needed for duties, announcements, monitors and the digest; Store may
+// be nil for a Service that only checks paths (the ping command).
+type Deps struct {
+	Store     Store
+	Pinger    Pinger
+	Poster    Poster
+	Settings  Settings
+	Now       func() time.Time
+	Log       *slog.Logger
+	Recorder  Recorder
+	Scheduler Scheduler
+}
+
+// New returns a Service.
+func New(d Deps) *Service {
+	if d.Now == nil {
+		d.Now = time.Now
+	}
+	if d.Settings.Location == nil {
+		d.Settings.Location = time.UTC
+	}
+	if d.Recorder == nil {
+		d.Recorder = noRecorder{}
+	}
+	if d.Settings.Parallel <= 0 {
+		d.Settings.Parallel = 8
+	}
+	if d.Log == nil {
+		d.Log = slog.New(slog.DiscardHandler)
+	}
+	base := &flow{set: d.Settings, cat: catalog.New(d.Settings.Language), now: d.Now, log: d.Log,
+		rec: d.Recorder, store: d.Store, kick: make(chan struct{}, 1)}
+	faults := &faultFlow{flow: base, store: d.Store, pinger: d.Pinger}
+	incidents := &incidentFlow{flow: base, store: d.Store}
+	duties := &dutyFlow{flow: base, store: d.Store, poster: d.Poster, sched: d.Scheduler}
+	monitors := &monitorFlow{flow: base, store: d.Store, faults: faults}
+	return &Service{
+		flow: base, faults: faults, incidents: incidents, duties: duties, timers: d.Store,
+		schedules: &scheduleFlow{flow: base, store: d.Store, digests: d.Store, sched: d.Scheduler, monitors: monitors},
+		outbox:    &outbox{flow: base, store: d.Store, poster: d.Poster, faults: faults, incidents: incidents, pacer: newPacer()},
+	}
+}
+
+type noRecorder struct{}
+
+func (noRecorder) Taken(time.Duration)                                  {}
+func (noRecorder) Closed(time.Duration)                                 {}
+func (noRecorder) Escalated(int, faultline.Role)                        {}
+func (noRecorder) Delivered(bool)                                       {}
+func (noRecorder) IncidentStep(faultline.IncidentAction, time.Duration) {}
+
+// Command handles a slash command. Unknown commands and malformed text get
+// a reply that says what to type; nothing is stored for them.
+func (s *Service) Command(ctx context.Context, req Request) Response {
+	switch req.Command {
+	case "/fault":
+		return s.faults.command(ctx, req)
+	case "/incident":
+		return s.incidents.command(ctx, req)
+	case "/duty":
+		return s.duties.command(ctx, req)
+	}
+	return s.flow.say(s.flow.cat.T("command.unknown", markup.Escape(req.Command)))
+}
+
+// Press handles a button press; its action ID says whose it is (fault_…,
+// incident_…, duty_…).
+func (s *Service) Press(ctx context.Context, a Action) Response {
+	switch prefix(a.ID) {
+	case faultPrefix:
+		return s.faults.press(ctx, a)
+	case incidentPrefix:
+		return s.incidents.press(ctx, a)
+	case dutyPrefix:
+		return s.duties.press(ctx, a)
+	}
+	return s.flow.say(s.flow.cat.T("action.unknown"))
+}
+
+// Submit handles a submitted form; its callback ID says whose it is.
+// Problems keep the form open with a message under the input concerned;
+// nothing is stored until all is well.
+func (s *Service) Submit(ctx context.Context, sub Submission) Response {
+	switch prefix(sub.CallbackID) {
+	case faultPrefix:
+		return s.faults.submit(ctx, sub)
+	case incidentPrefix:
+		return s.incidents.submit(ctx, sub)
+	case dutyPrefix:
+		return s.duties.submit(ctx, sub)
+	}
+	return Response{}
+}
+
+// The prefixes of button and form IDs, one per noun.
+const (
+	faultPrefix    = "fault_"
+	incidentPrefix = "incident_"
+	dutyPrefix     = "duty_"
+)
+
+func prefix(id string) string {
+	head, _, ok := strings.Cut(id, "_")
+	if !ok {
+		return ""
+	}
+	return head + "_"
+}
+
+// ThreadReply records a message written in a ticket's or an incident's
+// thread on its timeline. Messages in other threads are none of the bot's
+// business and are ignored.
+func (s *Service) ThreadReply(ctx context.Context, r ThreadReply) error {
+	recorded, err := s.faults.reply(ctx, r)
+	if err != nil || recorded {
+		return err
+	}
+	return s.incidents.reply(ctx, r)
+}
+
+// Apology is the message for a failure outside the flows (a transport's
+// own error), logged by the caller under ref.
+func (s *Service) Apology(ref string) faultline.Message {
+	return *s.flow.ephemeral(s.flow.cat.T("error.internal", ref))
+}
+
+// Catalog is the service's message catalog, for transports that need a
+// sentence of their own.
+func (s *Service) Catalog() catalog.Catalog { return s.flow.cat }
+
+// Kicked signals that the outbox has new messages; the delivery loop waits
+// on it between its polls.
+func (s *Service) Kicked() <-chan struct{} { return s.flow.kick }
+
+// FireDue is the unit of work of the clock job: it answers the ticket and
+// incident clocks due now, each exactly once however many processes run
+// it, then the duties (occurrences, reminders, escalations) and the
+// schedules (announcements, monitors, the digest).
+func (s *Service) FireDue(ctx context.Context) error {
+	now := s.flow.now()
+	return errors.Join(s.fireTimers(ctx, now), s.duties.run(ctx, now), s.schedules.run(ctx, now))
+}
+
+// fireTimers answers each clock due at now with its flow's change. A change
+// that loses a race (another process answered the clock, or the record
+// changed since it was read) is worked out again from a fresh read.
+func (s *Service) fireTimers(ctx context.Context, now time.Time) error {
+	due, err := s.timers.DueTimers(ctx, now, timerBatch)
+	if err != nil {
+		return err
+	}
+	var errs []error
+	for _, t := range due {
+		var after func(context.Context)
+		for attempt := 0; attempt < 3; attempt++ {
+			var c faultline.Change
+			if t.IncidentID != 0 {
+				c, err = s.incidents.fire(ctx, t, now)
+			} else {
+				c, after, err = s.faults.fire(ctx, t, now)
+			}
+			if err == nil {
+				c.Fires = &t
+				err = s.flow.commit(ctx, c)
+			}
+			if !errors.Is(err, faultline.ErrConflict) {
+				break
+			}
+		}
+		switch {
+		case errors.Is(err, faultline.ErrConflict) || errors.Is(err, faultline.ErrNotFound):
+		case err != nil:
+			errs = append(errs, err)
+		case after != nil:
+			after(ctx)
+		}
+	}
+	return errors.Join(errs...)
+}
+
+const timerBatch = 100
+
+// Start brings the database in line with the config: its duties (config
+// duties are added, updated, or paused when removed) and the schedules of
+// announcements, monitors and the digest. serve and console call it once.
+func (s *Service) Start(ctx context.Context) error {
+	if s.duties.sched == nil {
+		return nil
+	}
+	now := s.flow.now()
+	if err := s.duties.sync(ctx, now); err != nil {
+		return err
+	}
+	return s.schedules.sync(ctx, now)
+}
