@@ -30,9 +30,16 @@ type Flows interface {
 // (another process may have written to it).
 type Config struct {
 	ClockSchedule string
-	Poll          time.Duration
-	Timeout       time.Duration // for one run of a job
-	Location      *time.Location
+	// ClockEvery, when set, runs the clock job at this fixed interval
+	// instead of ClockSchedule; unlike @every it may be under a second,
+	// which lets tests move a clock and see the result within milliseconds.
+	ClockEvery time.Duration
+	Poll       time.Duration
+	Timeout    time.Duration // for one run of a job
+	Location   *time.Location
+	// Ran, if set, is called after each run of the clock job: the signal a
+	// test waits on instead of sleeping.
+	Ran func()
 }
 
 // Runner runs the jobs until its context ends.
@@ -66,8 +73,10 @@ func (r *Runner) Run(ctx context.Context) error {
 	logger := cronLogger{r.log}
 	c := cron.New(cron.WithLocation(r.cfg.Location),
 		cron.WithChain(cron.Recover(logger), cron.SkipIfStillRunning(logger)))
-	_, err := c.AddFunc(r.cfg.ClockSchedule, func() { r.clocks(ctx) })
-	if err != nil {
+	job := cron.FuncJob(func() { r.clocks(ctx) })
+	if r.cfg.ClockEvery > 0 {
+		c.Schedule(every(r.cfg.ClockEvery), job)
+	} else if _, err := c.AddJob(r.cfg.ClockSchedule, job); err != nil {
 		return fmt.Errorf("clock schedule %q: %w", r.cfg.ClockSchedule, err)
 	}
 	c.Start()
@@ -84,6 +93,9 @@ func (r *Runner) clocks(ctx context.Context) {
 	defer cancel()
 	if err := r.flows.FireDue(ctx); err != nil {
 		r.log.ErrorContext(ctx, "ticket clocks", "err", err)
+	}
+	if r.cfg.Ran != nil {
+		r.cfg.Ran()
 	}
 }
 
@@ -112,6 +124,12 @@ func (r *Runner) deliver(ctx context.Context) {
 		timer.Stop()
 	}
 }
+
+// every is a fixed interval as a cron schedule, without @every's rounding
+// to whole seconds.
+type every time.Duration
+
+func (e every) Next(t time.Time) time.Time { return t.Add(time.Duration(e)) }
 
 // cronLogger sends robfig/cron's logs to slog.
 type cronLogger struct{ log *slog.Logger }

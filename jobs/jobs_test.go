@@ -112,3 +112,28 @@ func TestRunnerRejectsBadSchedule(t *testing.T) {
 		t.Fatal("a bad schedule was accepted")
 	}
 }
+
+// ClockEvery runs the clocks at a fixed interval under a second (@every
+// would round it up to one), and calls Ran after each run.
+func TestRunnerClockEvery(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		f := &flows{kick: make(chan struct{}, 1)}
+		ctx, cancel := context.WithCancel(context.Background())
+		var ran sync.WaitGroup
+		ran.Add(5)
+		done := make(chan error)
+		go func() {
+			done <- jobs.New(f, jobs.Config{ClockEvery: 100 * time.Millisecond, Poll: time.Minute, Ran: ran.Done}, quiet).Run(ctx)
+		}()
+		time.Sleep(550 * time.Millisecond)
+		synctest.Wait()
+		if fires, _, _ := f.counts(); fires != 5 {
+			t.Fatalf("clocks ran %d times in 550 ms every 100 ms", fires)
+		}
+		ran.Wait()
+		cancel()
+		if err := <-done; err != nil {
+			t.Fatal(err)
+		}
+	})
+}

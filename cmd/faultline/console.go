@@ -44,7 +44,7 @@ func (e environment) console(ctx context.Context, args []string) error {
 	c.Follow = map[string]bool{cfg.Channels.Faults: true, cfg.Channels.Incidents: true}
 	c.Describe = func(user string) string { return fmt.Sprintf("%s (%s)", user, cfg.RoleOf(user)) }
 	c.Echo = !isTerminal(e.stdin)
-	svc := newService(cfg, commands.Deps{Store: db, Pinger: pinger, Poster: c, Settings: consoleSettings(cfg), Log: log}, 0)
+	svc := newService(cfg, commands.Deps{Store: db, Pinger: pinger, Poster: c, Settings: consoleSettings(cfg), Log: log, Now: e.now}, 0)
 	if err := svc.Start(ctx); err != nil {
 		return err
 	}

@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+	"time"
 
 	"github.com/faultline/faultline/config"
 )
@@ -62,11 +63,17 @@ func exitCode(err error) int {
 // run is the whole program, with its environment passed in, so tests run
 // it end to end.
 func run(ctx context.Context, args []string, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer) error {
+	env := environment{getenv: getenv, stdin: stdin, stdout: stdout, stderr: stderr, now: time.Now, pace: time.Second}
+	return env.run(ctx, args)
+}
+
+// run runs the subcommand args name.
+func (env environment) run(ctx context.Context, args []string) error {
+	stdout, stderr := env.stdout, env.stderr
 	if len(args) == 0 {
 		fmt.Fprint(stderr, usage)
 		return usageError{"no command given"}
 	}
-	env := environment{getenv: getenv, stdin: stdin, stdout: stdout, stderr: stderr}
 	switch args[0] {
 	case "serve":
 		return env.serve(ctx, args[1:])
@@ -88,10 +95,17 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 	return usageError{fmt.Sprintf("unknown command %q", args[0])}
 }
 
-// environment is what the process was given: variables and streams.
+// environment is what the process was given: variables and streams, and
+// the clock the flows read. Tests give a clock they move, a pace of zero
+// and a quicker clock job, so that what takes minutes in an office takes
+// milliseconds in a test, without a sleep.
 type environment struct {
 	getenv func(string) string
 	stdin  io.Reader
 	stdout io.Writer
 	stderr io.Writer
+	now    func() time.Time
+	pace   time.Duration // least time between two messages to one channel
+	tick   time.Duration // how often the clock job runs; 0 is the jobs' default
+	ran    func()        // called after each run of the clock job; may be nil
 }

@@ -12,6 +12,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -60,20 +61,63 @@ func icmpAllowed(t *testing.T) {
 	t.Skip("not root: real ICMP to loopback may not be permitted here")
 }
 
+// testClock is the flows' clock in these tests: it starts at the real time
+// and stands still until the test moves it, so a deadline of minutes is
+// reached by moving the clock, not by waiting.
+type testClock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func newClock() *testClock { return &testClock{t: time.Now()} }
+
+func (c *testClock) now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.t
+}
+
+func (c *testClock) advance(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.t = c.t.Add(d)
+}
+
+// testEnv is the process environment for these tests: vars, the test's
+// clock, no pacing between posts, and a clock job that runs every 20 ms.
+func testEnv(vars map[string]string, clk *testClock, stdout, stderr io.Writer) environment {
+	return environment{getenv: envOf(vars), stdin: strings.NewReader(""), stdout: stdout, stderr: stderr,
+		now: clk.now, tick: 20 * time.Millisecond}
+}
+
+// server is one running serve process.
+type server struct {
+	addr  string
+	stop  func() error
+	ticks chan struct{} // one value per run of its clock job
+}
+
 // serve runs the real program — config file, database, prober, HTTP
-// transport — against the fake Slack, and returns the address it listens
-// on, read from its own log line.
-func serve(t *testing.T, databaseURL, config string, fake *slackfake.Slack) (addr string, stop func() error) {
+// transport, jobs — against the fake Slack on clk, and returns the address
+// it listens on, read from its own log line.
+func serve(t *testing.T, databaseURL, config string, fake *slackfake.Slack, clk *testClock) *server {
 	ctx, cancel := context.WithCancel(context.Background())
 	logs, logw := io.Pipe()
-	env := envOf(map[string]string{
+	env := testEnv(map[string]string{
 		"SLACK_BOT_TOKEN": fake.Token, "SLACK_SIGNING_SECRET": "s3cret", "SLACK_API_URL": fake.APIURL(),
 		"DATABASE_URL": databaseURL, "FAULTLINE_CONFIG": writeConfig(t, config),
 		"LISTEN_ADDR": "127.0.0.1:0",
-	})
+	}, clk, io.Discard, logw)
+	s := &server{ticks: make(chan struct{}, 1000)}
+	env.ran = func() {
+		select {
+		case s.ticks <- struct{}{}:
+		default:
+		}
+	}
 	done := make(chan error, 1)
 	go func() {
-		done <- run(ctx, []string{"serve"}, env, strings.NewReader(""), io.Discard, logw)
+		done <- env.run(ctx, []string{"serve"})
 		logw.Close()
 	}()
 	addrc := make(chan string, 1)
@@ -87,14 +131,43 @@ func serve(t *testing.T, databaseURL, config string, fake *slackfake.Slack) (add
 		}
 	}()
 	select {
-	case addr = <-addrc:
+	case s.addr = <-addrc:
 	case err := <-done:
 		t.Fatalf("serve exited before listening: %v", err)
 	}
-	return addr, func() error {
+	stopped := false
+	s.stop = func() error {
+		if stopped {
+			return nil
+		}
+		stopped = true
 		cancel()
 		return <-done
 	}
+	t.Cleanup(func() { s.stop() })
+	return s
+}
+
+// settled waits until the process's clock job has run n more times: what
+// it had to do at the clock's time is done, so whatever it would have done
+// twice would have been done by now.
+func (s *server) settled(t *testing.T, n int) {
+	t.Helper()
+	for len(s.ticks) > 0 {
+		<-s.ticks
+	}
+	limit := time.After(15 * time.Second)
+	for range n {
+		select {
+		case <-s.ticks:
+		case <-limit:
+			t.Fatal("the clock job stopped running")
+		}
+	}
+}
+
+func (s *server) client(fake *slackfake.Slack) slackfake.Bot {
+	return slackfake.Bot{URL: "http://" + s.addr, Secret: "s3cret", Slack: fake}
 }
 
 func TestServeEndToEnd(t *testing.T) {
@@ -102,8 +175,8 @@ func TestServeEndToEnd(t *testing.T) {
 	for _, dialect := range storagetest.Dialects(t) {
 		t.Run(dialect, func(t *testing.T) {
 			fake := slackfake.New(t, "xoxb-e2e")
-			addr, stop := serve(t, storagetest.URL(t, dialect), testConfig, fake)
-			client := slackfake.Bot{URL: "http://" + addr, Secret: "s3cret", Slack: fake}
+			srv := serve(t, storagetest.URL(t, dialect), testConfig, fake, newClock())
+			addr, client := srv.addr, srv.client(fake)
 
 			resp := client.Command(t, "U0REPORTER", "C0GENERAL", "/fault", "lab cannot reach the ERP")
 			if resp.StatusCode != 200 {
@@ -132,7 +205,7 @@ func TestServeEndToEnd(t *testing.T) {
 				}
 				r.Body.Close()
 			}
-			if err := stop(); err != nil {
+			if err := srv.stop(); err != nil {
 				t.Fatalf("graceful stop: %v", err)
 			}
 		})
@@ -230,7 +303,7 @@ func TestTwoServesEscalateOnce(t *testing.T) {
   it_supervisor: [U0SUPER]
   dept_head: [U0HEAD]
 deadlines:
-  fault_ack: 2s
+  fault_ack: 2m
 escalation:
   fault: [maintainer, it_supervisor, dept_head]
 `
@@ -240,10 +313,9 @@ escalation:
 			t.Parallel()
 			fake := slackfake.New(t, "xoxb-e2e")
 			url := storagetest.URL(t, dialect)
-			addrA, stopA := serve(t, url, config, fake)
-			_, stopB := serve(t, url, config, fake)
-			client := slackfake.Bot{URL: "http://" + addrA, Secret: "s3cret", Slack: fake}
-			if resp := client.Command(t, "U0REPORTER", "C0GENERAL", "/fault", "lab down"); resp.StatusCode != 200 {
+			clk := newClock()
+			a, b := serve(t, url, config, fake, clk), serve(t, url, config, fake, clk)
+			if resp := a.client(fake).Command(t, "U0REPORTER", "C0GENERAL", "/fault", "lab down"); resp.StatusCode != 200 {
 				t.Fatalf("status %d", resp.StatusCode)
 			}
 			dms := func(c []slackfake.Call) []string {
@@ -255,12 +327,20 @@ escalation:
 				}
 				return to
 			}
-			fake.WaitFor(t, "both escalations", func(c []slackfake.Call) bool { return len(dms(c)) >= 2 })
-			if err := errors.Join(stopA(), stopB()); err != nil {
-				t.Fatal(err)
+			fake.WaitFor(t, "the ticket's check", func(c []slackfake.Call) bool { return slackfake.Count(c, "chat.update") > 0 })
+			for level := 1; level <= 3; level++ { // the third is past the chain's end
+				clk.advance(2*time.Minute + time.Second)
+				if level < 3 {
+					fake.WaitFor(t, "the next escalation", func(c []slackfake.Call) bool { return len(dms(c)) >= level })
+				}
+				a.settled(t, 3)
+				b.settled(t, 3)
 			}
 			if got := strings.Join(dms(fake.Calls()), " "); got != "D0U0SUPER D0U0HEAD" {
 				t.Fatalf("escalation DMs: %s; want one to the supervisor, then one to the department head", got)
+			}
+			if err := errors.Join(a.stop(), b.stop()); err != nil {
+				t.Fatal(err)
 			}
 		})
 	}
@@ -309,10 +389,10 @@ func TestCommandLineMistakes(t *testing.T) {
 func TestIncidentClocksThroughServe(t *testing.T) {
 	icmpAllowed(t)
 	config := testConfig + `deadlines:
-  incident_report: 2s
-  incident_summary: 2s
-  incident_report_reminders: [1s]
-  incident_summary_reminders: [1s]
+  incident_report: 1h
+  incident_summary: 72h
+  incident_report_reminders: [30m]
+  incident_summary_reminders: [4h]
 `
 	config = strings.Replace(config, "  faults: C0FAULTS\n", "  faults: C0FAULTS\n  incidents: G0INCIDENTS\n  announcements: C0ANNOUNCE\n", 1)
 	config = strings.Replace(config, "  maintainer: [U0TECH]\n", "  maintainer: [U0TECH]\n  info_manager: [U0SEC]\n  dept_head: [U0HEAD]\n  exec: [U0EXEC]\n", 1)
@@ -321,8 +401,9 @@ func TestIncidentClocksThroughServe(t *testing.T) {
 			t.Parallel()
 			fake := slackfake.New(t, "xoxb-e2e")
 			url := storagetest.URL(t, dialect)
-			addr, stop := serve(t, url, config, fake)
-			client := slackfake.Bot{URL: "http://" + addr, Secret: "s3cret", Slack: fake}
+			clk := newClock()
+			srv := serve(t, url, config, fake, clk)
+			client := srv.client(fake)
 			client.Command(t, "U0REPORTER", "C0GENERAL", "/incident", "ransomware note on the file server")
 			client.Command(t, "U0REPORTER", "C0GENERAL", "/incident", "phishing mail")
 			client.Interaction(t, client.BlockAction("U0SEC", "G0INCIDENTS", "1", "", "incident_take", "I-2"))
@@ -338,10 +419,15 @@ func TestIncidentClocksThroughServe(t *testing.T) {
 				}
 				return n
 			}
+			srv.settled(t, 2)
+			for _, step := range []time.Duration{31 * time.Minute, 30 * time.Minute, time.Hour, 68 * time.Hour, 4 * time.Hour, 72 * time.Hour} {
+				clk.advance(step) // a reminder, the report overdue twice, the summary's reminder and overdue twice
+				srv.settled(t, 3)
+			}
 			fake.WaitFor(t, "the executive to hear of both", func(c []slackfake.Call) bool {
 				return overdue(c, "U0EXEC", "incident report of I-1 is overdue") > 0 && overdue(c, "U0EXEC", "summary report of I-2 is overdue") > 0
 			})
-			if err := stop(); err != nil {
+			if err := srv.stop(); err != nil {
 				t.Fatal(err)
 			}
 			calls := fake.Calls()
@@ -393,19 +479,20 @@ func withDuties() string {
 	return strings.Replace(testConfig, "  maintainer: [U0TECH]\n", "  maintainer: [U0TECH]\n  it_supervisor: [U0SUPER]\n", 1) + dutyConfig
 }
 
-// posts returns when each message to channel containing what was received.
-func posts(calls []slackfake.Call, channel, what string) []time.Time {
-	var at []time.Time
+// posts counts the messages to channel containing what.
+func posts(calls []slackfake.Call, channel, what string) int {
+	n := 0
 	for _, c := range calls {
 		if c.Method == "chat.postMessage" && c.Params["channel"] == channel && strings.Contains(c.Params["text"], what) {
-			at = append(at, c.At)
+			n++
 		}
 	}
-	return at
+	return n
 }
 
-// Two serve processes on one database: each duty reminder, its
-// escalation and each announcement goes out once, spaced by the schedule.
+// Two serve processes on one database: each duty reminder, its escalation
+// and each announcement goes out once per due time, however many processes
+// run the clocks.
 func TestTwoServesRemindAndAnnounceOnce(t *testing.T) {
 	config := withDuties()
 	for _, dialect := range storagetest.Dialects(t) {
@@ -413,27 +500,28 @@ func TestTwoServesRemindAndAnnounceOnce(t *testing.T) {
 			t.Parallel()
 			fake := slackfake.New(t, "xoxb-e2e")
 			url := storagetest.URL(t, dialect)
-			_, stopA := serve(t, url, config, fake)
-			_, stopB := serve(t, url, config, fake)
-			fake.WaitFor(t, "three bulletins, reminders and escalations", func(c []slackfake.Call) bool {
-				return len(posts(c, "C0ANNOUNCE", "antivirus")) >= 3 && len(posts(c, "D0U0OWNER", "nightly* is due")) >= 3 &&
-					len(posts(c, "D0U0SUPER", "nightly")) >= 2
-			})
-			// A duplicate would come from the other process's next tick.
-			time.Sleep(1500 * time.Millisecond)
-			if err := errors.Join(stopA(), stopB()); err != nil {
-				t.Fatal(err)
-			}
-			calls := fake.Calls()
-			for _, p := range []struct{ channel, what string }{
-				{"C0ANNOUNCE", "antivirus"}, {"D0U0OWNER", "nightly* is due"}, {"D0U0SUPER", "nightly"},
-			} {
-				at := posts(calls, p.channel, p.what)
-				for i := 1; i < len(at); i++ {
-					if gap := at[i].Sub(at[i-1]); gap < 2*time.Second {
-						t.Errorf("%s: posts %d and %d only %v apart; every 3s, once each, was wanted", p.channel, i-1, i, gap)
-					}
+			clk := newClock()
+			a, b := serve(t, url, config, fake, clk), serve(t, url, config, fake, clk)
+			for due := 1; due <= 3; due++ {
+				clk.advance(3 * time.Second) // the duty and the bulletin come due
+				fake.WaitFor(t, "the due time's bulletin and reminder", func(c []slackfake.Call) bool {
+					return posts(c, "C0ANNOUNCE", "antivirus") >= due && posts(c, "D0U0OWNER", "nightly* is due") >= due
+				})
+				a.settled(t, 3)
+				b.settled(t, 3)
+				calls := fake.Calls()
+				if got := posts(calls, "C0ANNOUNCE", "antivirus"); got != due {
+					t.Fatalf("after %d due times, %d bulletins", due, got)
 				}
+				if got := posts(calls, "D0U0OWNER", "nightly* is due"); got != due {
+					t.Fatalf("after %d due times, %d reminders", due, got)
+				}
+				if got := posts(calls, "D0U0SUPER", "nightly"); got != due-1 { // the previous one's grace has passed
+					t.Fatalf("after %d due times, %d escalations", due, got)
+				}
+			}
+			if err := errors.Join(a.stop(), b.stop()); err != nil {
+				t.Fatal(err)
 			}
 			db, err := storage.Open(context.Background(), url, slog.New(slog.DiscardHandler))
 			if err != nil {
@@ -444,12 +532,8 @@ func TestTwoServesRemindAndAnnounceOnce(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			occ, err := db.DutyOccurrences(context.Background(), duty.ID, 100)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if got, want := len(posts(calls, "D0U0OWNER", "nightly* is due")), len(occ); got != want {
-				t.Errorf("%d reminders for %d stored occurrences", got, want)
+			if occ, err := db.DutyOccurrences(context.Background(), duty.ID, 100); err != nil || len(occ) != 3 {
+				t.Errorf("%d stored occurrences (%v) for 3 reminders", len(occ), err)
 			}
 		})
 	}
@@ -464,33 +548,25 @@ func TestRestartCatchesUpOnce(t *testing.T) {
 			t.Parallel()
 			fake := slackfake.New(t, "xoxb-e2e")
 			url := storagetest.URL(t, dialect)
-			_, stop := serve(t, url, config, fake)
+			clk := newClock()
+			srv := serve(t, url, config, fake, clk)
+			clk.advance(3 * time.Second)
 			fake.WaitFor(t, "the first reminder and bulletin", func(c []slackfake.Call) bool {
-				return len(posts(c, "C0ANNOUNCE", "antivirus")) >= 1 && len(posts(c, "D0U0OWNER", "nightly* is due")) >= 1
+				return posts(c, "C0ANNOUNCE", "antivirus") >= 1 && posts(c, "D0U0OWNER", "nightly* is due") >= 1
 			})
-			if err := stop(); err != nil {
+			if err := srv.stop(); err != nil {
 				t.Fatal(err)
 			}
-			before := fake.Calls()
-			time.Sleep(7 * time.Second) // two more due times pass with nobody running
-			restart := time.Now()
-			_, stop = serve(t, url, config, fake)
-			defer stop()
+			clk.advance(7 * time.Second) // two more due times pass with nobody running
+			srv = serve(t, url, config, fake, clk)
 			fake.WaitFor(t, "the catch-up", func(c []slackfake.Call) bool {
-				return len(posts(c, "C0ANNOUNCE", "antivirus")) > len(posts(before, "C0ANNOUNCE", "antivirus")) &&
-					len(posts(c, "D0U0OWNER", "nightly* is due")) > len(posts(before, "D0U0OWNER", "nightly* is due"))
+				return posts(c, "C0ANNOUNCE", "antivirus") >= 2 && posts(c, "D0U0OWNER", "nightly* is due") >= 2
 			})
-			time.Sleep(time.Second) // more catch-up would come on the next tick, the next due time 3s off
+			srv.settled(t, 3) // a second catch-up would come now; the next due time is 2s off
 			calls := fake.Calls()
 			for _, p := range []struct{ channel, what string }{{"C0ANNOUNCE", "antivirus"}, {"D0U0OWNER", "nightly* is due"}} {
-				var since []time.Time
-				for _, at := range posts(calls, p.channel, p.what) {
-					if at.After(restart) && at.Before(restart.Add(2500*time.Millisecond)) {
-						since = append(since, at)
-					}
-				}
-				if len(since) != 1 {
-					t.Errorf("%s: %d posts in the first 2.5s after the restart; one catch-up was wanted", p.channel, len(since))
+				if n := posts(calls, p.channel, p.what); n != 2 {
+					t.Errorf("%s: %d posts; the first and one catch-up were wanted", p.channel, n)
 				}
 			}
 		})

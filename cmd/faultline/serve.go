@@ -5,7 +5,6 @@ import (
 	"errors"
 	"log/slog"
 	"strings"
-	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
@@ -46,7 +45,8 @@ func (e environment) serve(ctx context.Context, args []string) error {
 	pinger := prober(cfg, log, reg)
 	defer pinger.Close()
 	api := bot.NewWebAPI(cfg.Env.BotToken, cfg.Env.APIURL)
-	svc := newService(cfg, commands.Deps{Store: db, Pinger: pinger, Poster: api, Log: log, Recorder: metrics.NewFlows(reg)}, time.Second)
+	api.Now = e.now
+	svc := newService(cfg, commands.Deps{Store: db, Pinger: pinger, Poster: api, Log: log, Recorder: metrics.NewFlows(reg), Now: e.now}, e.pace)
 	if err := svc.Start(ctx); err != nil {
 		return err
 	}
@@ -59,7 +59,7 @@ func (e environment) serve(ctx context.Context, args []string) error {
 	// The jobs outlive the transports: whatever the last requests wrote to
 	// the outbox still gets a chance to go before the database closes.
 	jobsCtx, stopJobs := context.WithCancel(context.WithoutCancel(ctx))
-	runner := jobs.New(svc, jobs.Config{Location: cfg.Location}, log)
+	runner := jobs.New(svc, jobs.Config{Location: cfg.Location, ClockEvery: e.tick, Ran: e.ran}, log)
 	jobsDone := make(chan error, 1)
 	go func() { jobsDone <- runner.Run(jobsCtx) }()
 
