@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"net/netip"
 	"sync"
 	"time"
 
@@ -28,7 +29,8 @@ func (p *Prober) check(ctx context.Context, sock *socketKind, host string, deliv
 		failed(resolveError(ctx, err))
 		return
 	}
-	if err := routeCheck(addr); err != nil {
+	a, _ := netip.AddrFromSlice(addr.IP)
+	if err := routeCheck(a.Unmap().WithZone(addr.Zone)); err != nil {
 		failed("cannot route to host: " + err.Error())
 		return
 	}
@@ -39,20 +41,21 @@ func (p *Prober) check(ctx context.Context, sock *socketKind, host string, deliv
 		return
 	}
 	defer func() { <-sock.slots }()
-	p.run(ctx, sock, addr, &tally{want: p.opts.Count, res: faultline.PingResult{Host: host}, deliver: deliver})
+	p.run(ctx, sock, addr, &tally{want: p.opts.Count, wait: p.opts.Wait, res: faultline.PingResult{Host: host}, deliver: deliver})
 }
 
 // run pings addr. The verdict comes from whichever happens first: the last
-// reply (OnRecv), the budget running out, ctx ending, or Run failing. Run
-// itself is not waited for, because it returns up to 100 ms late.
+// reply (OnRecv), Wait passing after the last probe went out (OnSend),
+// ctx ending, or Run ending. The wait counts from the last send, not from
+// the start: on a loaded machine a pinger may start, and send, late, and
+// its hosts must not be judged silent for that.
 func (p *Prober) run(ctx context.Context, sock *socketKind, addr *net.IPAddr, t *tally) {
 	pinger := p.pinger(addr, sock.privileged, t)
 	t.stop = pinger.Stop
-	timer := time.AfterFunc(p.opts.budget(), func() { t.finish("") })
 	stopCancel := context.AfterFunc(ctx, func() { t.finish(errCancelled) })
 	err := pinger.RunWithContext(ctx)
-	timer.Stop()
 	stopCancel()
+	t.stopTimer()
 	t.finish(runError(ctx, sock.mode(), err))
 }
 
@@ -63,7 +66,10 @@ func (p *Prober) pinger(addr *net.IPAddr, privileged bool, t *tally) *probing.Pi
 	pg.SetLogger(probingLogger{log: p.log.With("host", t.res.Host)})
 	pg.Count = p.opts.Count
 	pg.Interval = p.opts.Interval
-	pg.Timeout = p.opts.budget()
+	// An outer bound only: the verdict normally comes Wait after the last
+	// send. This one stops a pinger whose sends are held up for longer than
+	// Wait and a second besides.
+	pg.Timeout = p.opts.budget() + p.opts.Wait + time.Second
 	// Both default to keeping every sample; tally keeps what is needed.
 	pg.RecordRtts = false
 	pg.RecordTTLs = false
@@ -100,8 +106,8 @@ func (p *Prober) resolve(ctx context.Context, host string) (*net.IPAddr, error) 
 // socket, which sends nothing. pro-bing retries a send refused with EACCES
 // (a "prohibit" route) forever, spinning a CPU and never closing its socket,
 // so such hosts must not reach it.
-func routeCheck(addr *net.IPAddr) error {
-	c, err := net.DialUDP("udp", nil, &net.UDPAddr{IP: addr.IP, Zone: addr.Zone, Port: 9})
+func routeCheck(addr netip.Addr) error {
+	c, err := net.DialUDP("udp", nil, &net.UDPAddr{IP: addr.AsSlice(), Zone: addr.Zone(), Port: 9})
 	var op *net.OpError
 	if errors.As(err, &op) {
 		return op.Err // "connect: permission denied", without the port
@@ -141,19 +147,32 @@ func runError(ctx context.Context, mode Mode, err error) string {
 // its goroutines, and delivers the verdict once.
 type tally struct {
 	want    int
+	wait    time.Duration
 	deliver func(faultline.PingResult)
 	stop    func()
 
-	mu   sync.Mutex
-	res  faultline.PingResult
-	sum  time.Duration
-	once sync.Once
+	mu    sync.Mutex
+	res   faultline.PingResult
+	sum   time.Duration
+	timer *time.Timer // runs from the last send
+	once  sync.Once
 }
 
 func (t *tally) sent(*probing.Packet) {
 	t.mu.Lock()
+	defer t.mu.Unlock()
 	t.res.Sent++
-	t.mu.Unlock()
+	if t.res.Sent == t.want && t.timer == nil {
+		t.timer = time.AfterFunc(t.wait, func() { t.finish("") })
+	}
+}
+
+func (t *tally) stopTimer() {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.timer != nil {
+		t.timer.Stop()
+	}
 }
 
 func (t *tally) received(pkt *probing.Packet) {

@@ -11,7 +11,8 @@ import (
 // pinged at once.
 type socketKind struct {
 	privileged bool
-	slots      chan struct{}
+	slots      chan struct{} // pro-bing pingers at once
+	shared     *shared       // the sweep's one socket per family
 }
 
 func (s *socketKind) mode() Mode {
@@ -38,16 +39,19 @@ func (p *Prober) socket() (*socketKind, error) {
 	if n <= 0 {
 		n = defaultConcurrency(privileged)
 	}
-	p.sock = &socketKind{privileged: privileged, slots: make(chan struct{}, n)}
-	p.log.Info("icmp socket mode chosen", "mode", p.sock.mode(), "concurrency", n)
-	return p.sock, nil
+	sock := &socketKind{privileged: privileged, slots: make(chan struct{}, n)}
+	if sock.shared, err = newShared(privileged, p.log); err != nil {
+		return nil, err
+	}
+	p.log.Info("icmp socket mode chosen", "mode", sock.mode(), "concurrency", n)
+	p.sock = sock
+	return sock, nil
 }
 
-// defaultConcurrency is lower for raw sockets because each one receives a
-// copy of every ICMP packet. 64 measured cheapest in total for a 1,000-host
-// loopback sweep: 32 doubles the wall time and pays more in Go scheduler
-// wake-ups than it saves in kernel copies; 256 raw sockets cost more CPU,
-// and 1,000 lost replies.
+// defaultConcurrency is how many pro-bing pingers, each with its own
+// socket, run at once across concurrent path checks: lower for raw sockets,
+// because each one receives a copy of every ICMP packet. Sweeps do not use
+// it: they share one socket (see shared).
 func defaultConcurrency(privileged bool) int {
 	if privileged {
 		return 64

@@ -35,7 +35,7 @@ type Options struct {
 	Count       int           // probes per host; default 3
 	Interval    time.Duration // between probes to one host; default 20ms
 	Wait        time.Duration // for replies after the last probe is sent; default 1s
-	Concurrency int           // hosts pinged at once; default 256, 64 with raw sockets
+	Concurrency int           // hosts of path checks pinged at once; default 256, 64 with raw sockets (sweeps probe every host at once)
 	Mode        Mode          // default Auto; an unknown mode is treated as Auto
 }
 
@@ -55,10 +55,8 @@ func (o Options) withDefaults() Options {
 	return o
 }
 
-// budget is how long one host's check may take once it has a socket: the
-// last probe leaves after (Count-1)·Interval and gets Wait to answer. It is
-// also pro-bing's Timeout, which covers the whole run; anything shorter would
-// quietly send fewer probes.
+// budget is how long one host's check takes when nothing holds it up: the
+// last probe leaves after (Count-1)·Interval and gets Wait to answer.
 func (o Options) budget() time.Duration {
 	return time.Duration(o.Count-1)*o.Interval + o.Wait
 }
@@ -94,13 +92,14 @@ func New(opts Options, log *slog.Logger, reg prometheus.Registerer) *Prober {
 	}
 }
 
-// Ping probes every host concurrently (at most Concurrency at once) and
-// returns one result per host, in the order given. A host is decided as soon
-// as all its replies are in; a silent one after (Count-1)·Interval + Wait.
-// Names are resolved first, each within Wait. So when len(hosts) ≤
-// Concurrency, Ping returns within (Count-1)·Interval + Wait plus a few
-// milliseconds (plus up to Wait for a slow DNS answer); larger batches queue
-// for sockets and take longer.
+// Ping probes every host concurrently and returns one result per host, in
+// the order given. A host is decided as soon as all its replies are in; a
+// silent one Wait after its last probe went out. With raw sockets every
+// host is probed at once over one shared socket; with datagram sockets at
+// most Concurrency hosts are in flight, and larger batches queue. So when
+// every host can be probed at once, Ping returns within
+// (Count-1)·Interval + Wait plus a few milliseconds (plus up to Wait for a
+// slow DNS answer).
 //
 // Received == 0 with an empty Error means no reply. Error is set only when
 // the check could not run: "cannot resolve host: ...", "cannot route to
@@ -108,8 +107,13 @@ func New(opts Options, log *slog.Logger, reg prometheus.Registerer) *Prober {
 // failure, or "cancelled" for hosts not decided when ctx ended, in which
 // case Ping returns promptly.
 func (p *Prober) Ping(ctx context.Context, hosts []string) []faultline.PingResult {
-	results := make([]faultline.PingResult, len(hosts))
 	sock, err := p.socket()
+	if err == nil && len(hosts) > sweepFrom && sweeps {
+		results := p.pingShared(ctx, sock.shared, hosts)
+		p.count(results)
+		return results
+	}
+	results := make([]faultline.PingResult, len(hosts))
 	var verdicts sync.WaitGroup
 	for i, host := range hosts {
 		results[i].Host = host
@@ -130,9 +134,20 @@ func (p *Prober) Ping(ctx context.Context, hosts []string) []faultline.PingResul
 	return results
 }
 
+// sweepFrom is the batch above which hosts are probed over one shared
+// socket instead of a pro-bing pinger each. A path check (a site's hops,
+// a dozen at most) is well below it; a sweep of a building is above.
+const sweepFrom = 32
+
 // Close waits until every socket opened by past Ping calls is closed, at
 // most ~100 ms after the last Ping returned. Call it once at shutdown, after
 // the last Ping has returned.
 func (p *Prober) Close() {
 	p.running.Wait()
+	p.mu.Lock()
+	sock := p.sock
+	p.mu.Unlock()
+	if sock != nil && sock.shared != nil {
+		sock.shared.close()
+	}
 }
