@@ -29,6 +29,17 @@ type Change struct {
 	CancelTimers []TimerKind // drop the pending timers of these kinds
 	FollowUps    []FollowUp  // new follow-ups of the incident; each gets its clock at Due
 	Done         []FollowUp  // follow-ups done (ID, DoneBy, DoneAt); their clocks stop
+	// Tasks is work that must follow the change (a path check), stored
+	// with it, so it happens even if the process dies before doing it.
+	Tasks []Task
+	// Completes is the task this change is the result of: it is removed
+	// with the change, and the change commits only if it is still there,
+	// so a task's result is committed once.
+	Completes int64
+	// Request is the key of the delivery this change answers (a Slack
+	// event's ID): recorded with the change, and a second change with the
+	// same key is ErrReplay and writes nothing.
+	Request string
 }
 
 // OutKind says how an outgoing message is delivered.
@@ -64,4 +75,11 @@ type Outgoing struct {
 	// incident, for thread posts and updates.
 	HeadChannel string
 	HeadTS      string
+
+	// What the outbox knows of its delivery, for operators.
+	Error     string    // the last refusal or failure
+	NextTry   time.Time // when it goes (again)
+	FailedAt  time.Time // given up; set again by a retry
+	SentAt    time.Time
+	BlockedBy string // the key waits behind a given-up message: its reason
 }

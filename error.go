@@ -13,6 +13,13 @@ var (
 	// ErrConflict: the write lost a race (duplicate key, or the row was no
 	// longer in the state that was read).
 	ErrConflict = errors.New("conflict")
+	// ErrUnavailable: the database did not answer (refused or dropped the
+	// connection, was restarting, gave up a transaction to a concurrent
+	// one); nothing was written, and trying again shortly may work.
+	ErrUnavailable = errors.New("the database is not answering")
+	// ErrReplay: the request this write carries was already handled (a
+	// redelivered event, a replayed command); nothing was written again.
+	ErrReplay = errors.New("already handled")
 )
 
 // Error is a step a rule refuses, for the user to read: Code is stable and

@@ -58,6 +58,10 @@ type Fault struct {
 	Resolution   Resolution
 	EscLevel     int // how far up the escalation chain the ticket has gone; 0 = its first role
 	Version      int // bumped by every change; a write is refused if it changed since the read
+
+	// RequestKey is what made the ticket (the Slack trigger of the report):
+	// a second report with the same key is the same report, not a new one.
+	RequestKey string
 }
 
 // Resolution is how a ticket was closed (处理后的解决办法收集总结).

@@ -105,6 +105,7 @@ type Incident struct {
 	EscLevel     int // report overdue: levels of escalation.incident reached
 	SummaryLevel int // summary overdue: the same, for the summary
 	Version      int
+	RequestKey   string // what made it (the declaration's Slack trigger), as for Fault
 }
 
 // Ref is the incident's name as users see it: I-3.

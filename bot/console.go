@@ -56,6 +56,7 @@ func (m shown) root() shown {
 type ConsoleHandler interface {
 	Handler
 	FireDue(ctx context.Context) error
+	RunTasks(ctx context.Context, parallel int) (int, error)
 	Flush(ctx context.Context) error
 }
 
@@ -125,7 +126,7 @@ func (c *Console) dispatch(ctx context.Context, line string) (quit bool) {
 		c.printf("Unknown console command %s; :help lists them.\n", word)
 	case strings.HasPrefix(line, "/"):
 		c.run(ctx, "", c.Handler.Command(ctx, commands.Request{
-			Command: word, Text: rest, User: c.user, Channel: consoleChannel, TriggerID: "console", Respond: c,
+			Command: word, Text: rest, User: c.user, Channel: consoleChannel, Respond: c,
 		}))
 	case isNumber(line):
 		c.press(ctx, line)
@@ -177,7 +178,7 @@ func (c *Console) press(ctx context.Context, n string) {
 	c.mu.Unlock()
 	c.run(ctx, "", c.Handler.Press(ctx, commands.Action{
 		ID: p.button.ID, Value: p.button.Value, User: c.user, Channel: p.channel,
-		MessageTS: p.ts, ThreadTS: p.thread, TriggerID: "console", Respond: c,
+		MessageTS: p.ts, ThreadTS: p.thread, Respond: c,
 	}))
 }
 
@@ -226,6 +227,9 @@ func (c *Console) run(ctx context.Context, _ string, resp commands.Response) {
 func (c *Console) settle(ctx context.Context) {
 	if err := c.Handler.FireDue(ctx); err != nil {
 		c.printf("(timers: %v)\n", err)
+	}
+	if _, err := c.Handler.RunTasks(ctx, 1); err != nil {
+		c.printf("(checks: %v)\n", err)
 	}
 	if err := c.Handler.Flush(ctx); err != nil {
 		c.printf("(sending: %v)\n", err)

@@ -2,6 +2,7 @@ package bot
 
 import (
 	"context"
+	"regexp"
 	"time"
 
 	"github.com/slack-go/slack"
@@ -19,13 +20,19 @@ type Handler interface {
 	Press(ctx context.Context, a commands.Action) commands.Response
 	Submit(ctx context.Context, sub commands.Submission) commands.Response
 	ThreadReply(ctx context.Context, r commands.ThreadReply) error
+	Joined(ctx context.Context, channel string) error
 	Apology(ref string) faultline.Message
 }
 
-// Dedup remembers which Slack deliveries were already handled.
-type Dedup interface {
-	FirstSeen(ctx context.Context, key string, at time.Time) (bool, error)
-}
+var (
+	userID    = regexp.MustCompile(`^[UW][A-Z0-9]{2,20}$`)
+	channelID = regexp.MustCompile(`^[CDG][A-Z0-9]{2,20}$`)
+)
+
+// validUser and validChannel: what Slack sends as IDs looks like IDs; a
+// signed request with anything else (markup in user_id) is refused.
+func validUser(id string) bool    { return userID.MatchString(id) }
+func validChannel(id string) bool { return channelID.MatchString(id) }
 
 // dispatcher turns Slack's payloads into the flows' requests and their
 // responses into what Slack expects back. The HTTP and Socket Mode
@@ -33,7 +40,6 @@ type Dedup interface {
 type dispatcher struct {
 	handler Handler
 	api     *WebAPI
-	dedup   Dedup
 	work    *Workers
 	now     func() time.Time
 	log     interface {
@@ -70,6 +76,9 @@ func (d *dispatcher) openModal(ctx context.Context, triggerID string, resp comma
 	if resp.Modal == nil {
 		return resp
 	}
+	// The trigger is valid for three seconds from Slack's sending it.
+	ctx, cancel := context.WithTimeout(ctx, 2500*time.Millisecond)
+	defer cancel()
 	if err := d.api.OpenModal(ctx, triggerID, *resp.Modal); err != nil {
 		ref := commands.NewRef()
 		d.log.ErrorContext(ctx, "open modal", "ref", ref, "err", err)
@@ -91,6 +100,7 @@ func (d *dispatcher) onInteraction(ctx context.Context, ic slack.InteractionCall
 		resp := d.handler.Submit(ctx, commands.Submission{
 			CallbackID: ic.View.CallbackID, User: ic.User.ID,
 			Values: submissionValues(ic.View.State), Metadata: ic.View.PrivateMetadata,
+			TriggerID: ic.TriggerID, ViewID: ic.View.ID,
 		})
 		d.work.Go("submission "+ic.View.CallbackID, resp.Work)
 		if len(resp.Errors) > 0 {
@@ -124,27 +134,30 @@ func (d *dispatcher) onPress(ctx context.Context, ic slack.InteractionCallback, 
 	})
 }
 
-// onEvent handles an Events API callback once per event_id; a redelivery
-// is acknowledged and dropped. It returns an error only when the delivery
-// could not be recorded, so Slack should try again.
+// onEvent handles an Events API callback: a reply in a ticket's or an
+// incident's thread is recorded now, with the event's ID in the same
+// transaction, so a redelivery records nothing twice and an error (nothing
+// recorded) makes Slack deliver it again; the bot joining a channel sends
+// what it could not post there.
 func (d *dispatcher) onEvent(ctx context.Context, ev slackevents.EventsAPIEvent) error {
 	cb, ok := ev.Data.(*slackevents.EventsAPICallbackEvent)
 	if !ok || ev.Type != slackevents.CallbackEvent {
 		return nil
 	}
-	first, err := d.dedup.FirstSeen(ctx, "event:"+cb.EventID, d.now())
-	if err != nil || !first {
-		return err
+	switch inner := ev.InnerEvent.Data.(type) {
+	case *slackevents.MessageEvent:
+		if !isThreadReply(inner) || !validUser(inner.User) {
+			return nil
+		}
+		return d.handler.ThreadReply(ctx, commands.ThreadReply{
+			Channel: inner.Channel, ThreadTS: inner.ThreadTimeStamp, TS: inner.TimeStamp,
+			User: inner.User, Text: markup.Unescape(inner.Text), EventID: cb.EventID,
+		})
+	case *slackevents.MemberJoinedChannelEvent:
+		if d.api != nil && inner.User != "" && inner.User == d.api.self(ctx) {
+			return d.handler.Joined(ctx, inner.Channel)
+		}
 	}
-	msg, ok := ev.InnerEvent.Data.(*slackevents.MessageEvent)
-	if !ok || !isThreadReply(msg) {
-		return nil
-	}
-	reply := commands.ThreadReply{
-		Channel: msg.Channel, ThreadTS: msg.ThreadTimeStamp, TS: msg.TimeStamp,
-		User: msg.User, Text: markup.Unescape(msg.Text),
-	}
-	d.work.Go("thread reply", func(ctx context.Context) error { return d.handler.ThreadReply(ctx, reply) })
 	return nil
 }
 

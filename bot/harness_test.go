@@ -110,7 +110,7 @@ func setupCustom(t testing.TB, db *storage.DB, withJobs bool, start time.Time, a
 	metrics := bot.NewMetrics(h.reg)
 	workers := bot.NewWorkers(log, metrics.WorkFailed)
 	h.config = bot.ServerConfig{
-		Handler: svc, API: api, Dedup: db, SigningSecret: secret, Ready: db.Ping,
+		Handler: svc, API: api, SigningSecret: secret, Ready: db.Ping,
 		Gatherer: h.reg, Metrics: metrics, Workers: workers, Log: log,
 	}
 	srv := bot.NewServer(h.config)
@@ -196,13 +196,29 @@ func kinds[K ~string](k []K) []string {
 // what the outbox holds.
 func (h *harness) settle(t *testing.T) {
 	t.Helper()
-	h.work.Wait()
+	h.drain(t)
 	if err := h.svc.FireDue(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	h.work.Wait()
+	h.drain(t)
 	if err := h.svc.Flush(context.Background()); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// drain waits for the work requests started and runs the tasks (path
+// checks) they stored, as the task worker does.
+func (h *harness) drain(t testing.TB) {
+	t.Helper()
+	h.work.Wait()
+	for {
+		n, err := h.svc.RunTasks(context.Background(), 1)
+		if err != nil {
+			t.Fatalf("tasks: %v", err)
+		}
+		if n == 0 {
+			return
+		}
 	}
 }
 

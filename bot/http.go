@@ -20,16 +20,26 @@ import (
 	"github.com/faultline/faultline/commands"
 )
 
-// MaxBody is the largest request body accepted from Slack. Interaction
-// payloads carry the whole message they came from, so this is generous;
-// anything larger is refused with 413 before it is read further.
-const MaxBody = 1 << 20
+// Limits on what is read before a request's signature is checked. Each
+// endpoint takes the largest body Slack sends it, with room to spare: a
+// slash command is a short form (its text at most a few thousand
+// characters), an interaction carries the message or form it came from, an
+// event a message of up to 40,000 characters. A larger body is refused
+// with 413 before it is read further, one that says it is larger at once;
+// and at most maxInFlight Slack requests are read at a time (the rest get
+// 503 and Slack's retry), so slow senders cannot hold the memory.
+const (
+	MaxCommandBody     = 64 << 10
+	MaxInteractionBody = 512 << 10
+	MaxEventBody       = 512 << 10
+	MaxBody            = MaxInteractionBody // the largest of them
+	maxInFlight        = 64
+)
 
 // ServerConfig wires an HTTP transport.
 type ServerConfig struct {
 	Handler       Handler
 	API           *WebAPI
-	Dedup         Dedup
 	SigningSecret string
 	Ready         func(ctx context.Context) error // /readyz; the database ping
 	Gatherer      prometheus.Gatherer
@@ -42,8 +52,9 @@ type ServerConfig struct {
 // Server is the HTTP transport: Slack's slash commands, interactions and
 // events, plus health, readiness and metrics.
 type Server struct {
-	cfg ServerConfig
-	d   *dispatcher
+	cfg      ServerConfig
+	d        *dispatcher
+	inFlight chan struct{}
 }
 
 // NewServer returns a Server. Now defaults to time.Now.
@@ -51,18 +62,17 @@ func NewServer(cfg ServerConfig) *Server {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
-	return &Server{cfg: cfg, d: &dispatcher{
-		handler: cfg.Handler, api: cfg.API, dedup: cfg.Dedup,
-		work: cfg.Workers, now: cfg.Now, log: cfg.Log,
+	return &Server{cfg: cfg, inFlight: make(chan struct{}, maxInFlight), d: &dispatcher{
+		handler: cfg.Handler, api: cfg.API, work: cfg.Workers, now: cfg.Now, log: cfg.Log,
 	}}
 }
 
 // Routes returns the server's endpoints.
 func (s *Server) Routes() http.Handler {
 	mux := http.NewServeMux()
-	mux.Handle("POST /slack/commands", s.slack("commands", s.command))
-	mux.Handle("POST /slack/interactions", s.slack("interactions", s.interaction))
-	mux.Handle("POST /slack/events", s.slack("events", s.event))
+	mux.Handle("POST /slack/commands", s.slack("commands", MaxCommandBody, s.command))
+	mux.Handle("POST /slack/interactions", s.slack("interactions", MaxInteractionBody, s.interaction))
+	mux.Handle("POST /slack/events", s.slack("events", MaxEventBody, s.event))
 	mux.Handle("GET /healthz", s.counted("healthz", func(w http.ResponseWriter, r *http.Request) {
 		io.WriteString(w, "ok\n")
 	}))
@@ -124,13 +134,26 @@ func (s *Server) counted(endpoint string, h http.HandlerFunc) http.Handler {
 	})
 }
 
-// slack wraps a Slack endpoint: the body is read (bounded) and its
-// signature verified before anything parses it; forged, stale or unsigned
-// requests get 401 and reach nothing else.
-func (s *Server) slack(kind string, h func(w http.ResponseWriter, r *http.Request, body []byte)) http.Handler {
+// slack wraps a Slack endpoint: the body is read (bounded, and only while
+// fewer than maxInFlight others are) and its signature verified before
+// anything parses it; forged, stale or unsigned requests get 401 and reach
+// nothing else.
+func (s *Server) slack(kind string, limit int64, h func(w http.ResponseWriter, r *http.Request, body []byte)) http.Handler {
 	return s.counted(kind, func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
-		body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxBody))
+		if r.ContentLength > limit {
+			http.Error(w, "request body too large", http.StatusRequestEntityTooLarge)
+			return
+		}
+		select {
+		case s.inFlight <- struct{}{}:
+			defer func() { <-s.inFlight }()
+		default:
+			w.Header().Set("Retry-After", "1")
+			http.Error(w, "busy, try again", http.StatusServiceUnavailable)
+			return
+		}
+		body, err := readBody(w, r, limit)
 		if err != nil {
 			var tooBig *http.MaxBytesError
 			if errors.As(err, &tooBig) {
@@ -151,10 +174,31 @@ func (s *Server) slack(kind string, h func(w http.ResponseWriter, r *http.Reques
 	})
 }
 
+// readBody reads at most limit bytes, into a buffer of the declared length
+// when there is one, so a body costs its size and not twice it.
+func readBody(w http.ResponseWriter, r *http.Request, limit int64) ([]byte, error) {
+	body := http.MaxBytesReader(w, r.Body, limit)
+	if r.ContentLength <= 0 {
+		return io.ReadAll(body)
+	}
+	buf := make([]byte, r.ContentLength)
+	if _, err := io.ReadFull(body, buf); err != nil {
+		return nil, err
+	}
+	if n, _ := body.Read(make([]byte, 1)); n > 0 {
+		return nil, errors.New("body longer than its Content-Length")
+	}
+	return buf, nil
+}
+
 func (s *Server) command(w http.ResponseWriter, r *http.Request, _ []byte) {
 	cmd, err := slack.SlashCommandParse(r)
 	if err != nil || cmd.Command == "" {
 		http.Error(w, "not a slash command", http.StatusBadRequest)
+		return
+	}
+	if !validUser(cmd.UserID) || !validChannel(cmd.ChannelID) {
+		http.Error(w, "user_id and channel_id must be Slack IDs", http.StatusBadRequest)
 		return
 	}
 	writeJSON(w, s.d.onCommand(r.Context(), cmd))
@@ -164,6 +208,10 @@ func (s *Server) interaction(w http.ResponseWriter, r *http.Request, _ []byte) {
 	ic, err := slack.InteractionCallbackParse(r)
 	if err != nil {
 		http.Error(w, "not an interaction payload", http.StatusBadRequest)
+		return
+	}
+	if !validUser(ic.User.ID) || (ic.Container.ChannelID != "" && !validChannel(ic.Container.ChannelID)) {
+		http.Error(w, "user and channel must be Slack IDs", http.StatusBadRequest)
 		return
 	}
 	writeJSON(w, s.d.onInteraction(r.Context(), ic))
@@ -187,6 +235,7 @@ func (s *Server) event(w http.ResponseWriter, r *http.Request, body []byte) {
 		return
 	}
 	if err := s.d.onEvent(r.Context(), ev); err != nil {
+		// Nothing was recorded: Slack delivers the event again.
 		ref := s.logRef(r.Context(), "record event", err)
 		http.Error(w, "temporarily unavailable, ref "+ref, http.StatusServiceUnavailable)
 	}
@@ -198,6 +247,8 @@ func (s *Server) logRef(ctx context.Context, op string, err error) string {
 	return ref
 }
 
+// ready answers 200 when the database answers and Slack takes the bot's
+// token, and otherwise 503 saying which is wrong.
 func (s *Server) ready(w http.ResponseWriter, r *http.Request) {
 	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
 	defer cancel()
@@ -205,6 +256,12 @@ func (s *Server) ready(w http.ResponseWriter, r *http.Request) {
 		s.cfg.Log.WarnContext(ctx, "not ready", "err", err)
 		http.Error(w, "database unreachable", http.StatusServiceUnavailable)
 		return
+	}
+	if s.cfg.API != nil {
+		if err := s.cfg.API.Health(); err != nil {
+			http.Error(w, "slack: "+err.Error(), http.StatusServiceUnavailable)
+			return
+		}
 	}
 	io.WriteString(w, "ready\n")
 }

@@ -23,7 +23,7 @@ func TestOutboxRetriesKeepOrderAndSendOnce(t *testing.T) {
 			slackfake.Scripted{Status: http.StatusInternalServerError},
 			slackfake.Scripted{Status: http.StatusOK, Error: "fatal_error"})
 		h.bot.Command(t, "U0REPORTER", "C0GENERAL", "/fault", "office-a down")
-		h.work.Wait()
+		h.drain(t)
 		ctx := context.Background()
 		for i := 0; i < 20; i++ {
 			if err := h.svc.Flush(ctx); err != nil {
@@ -68,21 +68,47 @@ func TestOutboxRetriesKeepOrderAndSendOnce(t *testing.T) {
 	})
 }
 
-// channel_not_found is a refusal for good: the Web API client says so,
-// and the outbox gives the message up with the reason (and the thread
-// behind it), instead of retrying for ever.
-func TestOutboxGivesUpOnPermanentErrors(t *testing.T) {
+// not_in_channel is a refusal of the destination: the Web API client says
+// so, the outbox gives the message up with the reason and the remedy in
+// the log, the thread waits behind it, and everything goes out, in order,
+// when Slack says the bot joined the channel.
+func TestOutboxWaitsForTheBotToJoin(t *testing.T) {
 	storagetest.Run(t, func(t *testing.T, db *storage.DB) {
+		ctx := context.Background()
 		h := setupWith(t, db, false)
-		h.slack.Script("chat.postMessage", slackfake.Scripted{Error: "channel_not_found"})
+		h.slack.Script("chat.postMessage", slackfake.Scripted{Error: "not_in_channel"})
 		h.bot.Command(t, "U0REPORTER", "C0GENERAL", "/fault", "office-a down")
-		h.work.Wait()
-		if err := h.svc.Flush(context.Background()); err != nil {
+		h.drain(t)
+		if err := h.svc.Flush(ctx); err != nil {
 			t.Fatal(err)
 		}
-		pending, failed, err := db.OutboxDepth(context.Background())
-		if err != nil || pending != 0 || failed != 3 { // the head, the check, the head's update
+		pending, failed, err := db.OutboxDepth(ctx)
+		if err != nil || pending != 2 || failed != 1 { // the head given up; the check and the head's update wait
 			t.Fatalf("outbox: %d pending, %d failed (%v)", pending, failed, err)
+		}
+		_, given, err := db.OutboxReport(ctx, 10)
+		if err != nil || len(given) != 1 || !strings.Contains(given[0].Error, "not_in_channel") {
+			t.Fatalf("given up: %+v (%v)", given, err)
+		}
+		// Someone else joining changes nothing.
+		if resp := h.bot.Event(t, slackfake.MemberJoined("Ev1", "U0TECH", faults)); resp.StatusCode != http.StatusOK {
+			t.Fatalf("event: status %d", resp.StatusCode)
+		}
+		if _, failed, _ := db.OutboxDepth(ctx); failed != 1 {
+			t.Fatalf("%d given up after someone else joined, want 1", failed)
+		}
+		if resp := h.bot.Event(t, slackfake.MemberJoined("Ev2", "U0FAULTLINE", faults)); resp.StatusCode != http.StatusOK {
+			t.Fatalf("event: status %d", resp.StatusCode)
+		}
+		if err := h.svc.Flush(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if pending, failed, _ := db.OutboxDepth(ctx); pending != 0 || failed != 0 {
+			t.Fatalf("after the bot joined: %d pending, %d failed", pending, failed)
+		}
+		posts := h.slack.Calls("chat.postMessage")
+		if len(posts) != 2 || !strings.HasPrefix(posts[0].Params["text"], "*F-1*") || posts[1].Params["thread_ts"] == "" {
+			t.Fatalf("posts after joining: %v", posts)
 		}
 	})
 }
@@ -95,7 +121,7 @@ func TestOutboxFinishesASendWhenStopped(t *testing.T) {
 		h := setupWith(t, db, false)
 		h.slack.Script("chat.postMessage", slackfake.Scripted{Delay: 300 * time.Millisecond})
 		h.bot.Command(t, "U0REPORTER", "C0GENERAL", "/fault", "office-a down")
-		h.work.Wait()
+		h.drain(t)
 		ctx, stop := context.WithCancel(context.Background())
 		time.AfterFunc(100*time.Millisecond, stop)
 		tried, _, err := h.svc.DeliverDue(ctx)

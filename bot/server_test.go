@@ -168,7 +168,7 @@ func TestThreadRepliesRecordedOnce(t *testing.T) {
 		}
 		elsewhere := slackfake.ThreadReply("Ev0OTHER", "U0TECH", faults, "1600000000.000001", "1700000051.000100", "unrelated")
 		h.bot.Event(t, elsewhere)
-		h.work.Wait()
+		h.drain(t)
 		events, _ := db.Events(context.Background(), f.ID)
 		if last := events[len(events)-1]; last.Kind != faultline.EventReply || last.Actor != "U0TECH" || last.Text != "on my way & checking" {
 			t.Fatalf("last event %+v", last)
@@ -217,7 +217,7 @@ func TestReportModal(t *testing.T) {
 		}
 		views := filter(h.slack.Calls(), "views.open")
 		if len(views) != 1 || !strings.Contains(views[0].Params["view"], `"callback_id":"fault_report"`) ||
-			!strings.Contains(views[0].Params["view"], `"office-a"`) || views[0].Params["trigger_id"] != "1337.42.triggerU0REPORTER" {
+			!strings.Contains(views[0].Params["view"], `"office-a"`) || !strings.HasSuffix(views[0].Params["trigger_id"], ".commandU0REPORTER") {
 			t.Fatalf("views.open = %+v", views)
 		}
 

@@ -32,7 +32,7 @@ func NewSocket(cfg ServerConfig, appToken, botToken, apiURL string) *Socket {
 		cfg.Now = time.Now
 	}
 	return &Socket{client: client, log: cfg.Log, d: &dispatcher{
-		handler: cfg.Handler, api: cfg.API, dedup: cfg.Dedup,
+		handler: cfg.Handler, api: cfg.API,
 		work: cfg.Workers, now: cfg.Now, log: cfg.Log,
 	}}
 }

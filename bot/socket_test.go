@@ -42,7 +42,7 @@ func TestSocketMode(t *testing.T) {
 		for i := 0; i < 2; i++ {
 			sock.WaitAck(t, sock.Send(t, "events_api", event))
 		}
-		h.work.Wait()
+		h.drain(t)
 		events, _ := db.Events(context.Background(), f.ID)
 		replies := 0
 		for _, e := range events {

@@ -1,10 +1,23 @@
 package catalog
 
 var en = map[string]string{
-	"error.internal":  "Sorry, something went wrong on my side. Nothing you sent was lost; please tell IT and quote reference `%s`.",
-	"command.unknown": "I don't know the command %s.",
-	"action.unknown":  "That button no longer does anything.",
-	"actor.bot":       "Faultline",
+	"error.internal":         "Sorry, something went wrong on my side, and I could not do that. Please try again; if it keeps failing, tell IT and quote reference `%s`.",
+	"error.unavailable":      "⚠️ I could not do that: the database is not answering just now, so it may not have been saved. Please check and try again in a minute (reference `%s`).",
+	"fault.not_saved":        "⚠️ I could not save your report: the database is not answering just now. Press *Send again* in a minute. If an earlier try did get through, I will show you its ticket instead of opening a second one.",
+	"fault.not_saved_retype": "⚠️ I could not save your report: the database is not answering just now. Please send it again in a minute.",
+	"fault.not_saved_form":   "I could not save this: the database is not answering just now. Press Report again in a minute; nothing will be opened twice.",
+	"fault.already":          "*%s* is already open for this report, for %s; follow it in %s.",
+	"fault.closed_recheck":   "%s is closed; a new check would not change it. Report the fault again if it is back.",
+	"button.resend":          "Send again",
+	"inc.not_saved":          "⚠️ I could not record the incident: the database is not answering just now. Press *Send again* in a minute; if an earlier try got through, I will show you its number.",
+	"inc.not_saved_retype":   "⚠️ I could not record the incident: the database is not answering just now. Please declare it again in a minute.",
+	"inc.not_saved_form":     "I could not record this: the database is not answering just now. Press Declare again in a minute; nothing will be declared twice.",
+	"request.replayed":       "That request was already handled; nothing more was done.",
+	"search.too_long":        "Please search for at most %d words and %d characters.",
+	"duty.bad_snooze":        "That snooze is not one of the choices on the reminder.",
+	"command.unknown":        "I don't know the command %s.",
+	"action.unknown":         "That button no longer does anything.",
+	"actor.bot":              "Faultline",
 
 	"fault.usage": "*Report a network fault:* `/fault &lt;site-or-host&gt; &lt;what is wrong&gt;`, e.g. `/fault office-a the network is down`\n" +
 		"`/fault` opens a form · `/fault ping &lt;site-or-host&gt;` checks only · `/fault list` open tickets · `/fault show F-12` a ticket's timeline · `/fault search &lt;words&gt;` closed tickets · `/fault help` this help\n" +

@@ -1,10 +1,23 @@
 package catalog
 
 var zh = map[string]string{
-	"error.internal":  "抱歉，系统内部出错。您提交的内容没有丢失；请联系信息部并告知编号 `%s`。",
-	"command.unknown": "不认识的命令 %s。",
-	"action.unknown":  "这个按钮已经失效。",
-	"actor.bot":       "Faultline",
+	"error.internal":         "抱歉，系统内部出错，这项操作没有完成。请重试；如果一直失败，请联系信息部并告知编号 `%s`。",
+	"error.unavailable":      "⚠️ 这项操作没有完成：数据库暂时无法连接，可能没有保存。请稍后查看并重试（编号 `%s`）。",
+	"fault.not_saved":        "⚠️ 我没能保存您的报告：数据库暂时无法连接。请一分钟后按“*重新发送*”。如果之前某次已经保存成功，我会告诉您那张工单，不会重复登记。",
+	"fault.not_saved_retype": "⚠️ 我没能保存您的报告：数据库暂时无法连接。请一分钟后重新发送。",
+	"fault.not_saved_form":   "没有保存：数据库暂时无法连接。请一分钟后再按“报告”；不会重复登记。",
+	"fault.already":          "*%s* 已为这次报告登记（%s）；请在 %s 关注进展。",
+	"fault.closed_recheck":   "%s 已关闭，再检测也不会改变它。如果故障再次出现，请重新报告。",
+	"button.resend":          "重新发送",
+	"inc.not_saved":          "⚠️ 安全事件没有登记：数据库暂时无法连接。请一分钟后按“*重新发送*”；如果之前某次已登记成功，我会告诉您事件编号。",
+	"inc.not_saved_retype":   "⚠️ 安全事件没有登记：数据库暂时无法连接。请一分钟后重新申报。",
+	"inc.not_saved_form":     "没有登记：数据库暂时无法连接。请一分钟后再按“申报”；不会重复登记。",
+	"request.replayed":       "这个请求已经处理过，没有再做任何改动。",
+	"search.too_long":        "搜索最多 %d 个词、%d 个字符。",
+	"duty.bad_snooze":        "这个推迟时长不在提醒给出的选项中。",
+	"command.unknown":        "不认识的命令 %s。",
+	"action.unknown":         "这个按钮已经失效。",
+	"actor.bot":              "Faultline",
 
 	"fault.usage": "*报告网络故障：* `/fault &lt;地点或主机&gt; &lt;故障描述&gt;`，例如 `/fault office-a 网络不通`\n" +
 		"`/fault` 打开表单 · `/fault ping &lt;地点或主机&gt;` 只检测 · `/fault list` 未关闭的工单 · `/fault show F-12` 工单记录 · `/fault search &lt;关键词&gt;` 查找已关闭工单 · `/fault help` 帮助\n" +

@@ -3,6 +3,7 @@ package commands
 import (
 	"context"
 	"errors"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -33,8 +34,12 @@ func (f *dutyFlow) press(ctx context.Context, a Action) Response {
 	case a.ID == ActionDutyCant:
 		return Response{Modal: f.cantModal(o, a.Value)}
 	case strings.HasPrefix(a.ID, ActionDutySnooze):
-		hours, _ := strconv.Atoi(strings.TrimPrefix(a.ID, ActionDutySnooze))
-		return f.snooze(ctx, o, time.Duration(hours)*time.Hour)
+		hours, err := strconv.Atoi(strings.TrimPrefix(a.ID, ActionDutySnooze))
+		d := time.Duration(hours) * time.Hour
+		if err != nil || !slices.Contains(faultline.SnoozeChoices, d) {
+			return f.say(f.cat.T("duty.bad_snooze"))
+		}
+		return f.snooze(ctx, o, d)
 	}
 	return f.say(f.cat.T("action.unknown"))
 }

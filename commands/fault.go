@@ -76,9 +76,12 @@ func (f *faultFlow) targetOf(t faultline.Fault) (target, bool) {
 	return f.resolve(t.Target)
 }
 
-// report opens a ticket for the target word names, with description: the
-// ticket, its head message and its clocks are stored before the answer,
-// and the path check is the Work that follows.
+// report opens a ticket for the target the first word names, with the
+// rest as its description: the ticket, its head message, its clocks and its
+// path check are stored before the answer; the check runs as a task.
+// While the database does not answer, the answer says the report was not
+// saved and offers to send it again under the same request key, so that a
+// try that did get through is not opened twice.
 func (f *faultFlow) report(ctx context.Context, req Request) Response {
 	word, description := cut(req.Text)
 	t, ok := f.resolve(word)
@@ -88,14 +91,59 @@ func (f *faultFlow) report(ctx context.Context, req Request) Response {
 	if problem := f.checkDescription(description); problem != "" {
 		return f.say(problem + "\n" + f.usage())
 	}
-	ticket, err := f.open(ctx, req.User, t, description)
-	if err != nil {
+	key := requestKey(req.TriggerID)
+	ticket, err := f.open(ctx, req.User, t, description, key, nil, true)
+	switch {
+	case errors.Is(err, faultline.ErrReplay):
+		return f.say(f.cat.T("fault.already", ticket.Ref(), markup.Escape(ticket.Target), markup.ChannelLink(f.set.FaultsChannel)))
+	case errors.Is(err, faultline.ErrUnavailable):
+		f.log.ErrorContext(ctx, "open fault: database unavailable", "user", req.User, "err", err)
+		return Response{Reply: f.notSaved(unsaved{ButtonKey: "fault.not_saved", RetypeKey: "fault.not_saved_retype", Action: ActionResend}, key, req.Text)}
+	case err != nil:
 		return f.internal(ctx, "open fault", err)
 	}
-	return Response{
-		Reply: f.ephemeral(f.opened(ticket, t)),
-		Work:  func(ctx context.Context) error { return f.checkFault(ctx, ticket.Number, t, faultline.ActorBot, nil) },
+	return f.say(f.opened(ticket, t))
+}
+
+// ActionResend sends a report again that the database did not take; its
+// value is the request key and the text.
+const ActionResend = "fault_resend"
+
+// requestKey is the key a report is stored under, from the Slack request
+// that made it; the console has none, and its reports have no key.
+func requestKey(trigger string) string {
+	if trigger == "" {
+		return ""
 	}
+	return "trigger:" + trigger
+}
+
+// notSaved is the answer to a report the database did not take, with a
+// button that sends the same text again under the same key (when they fit
+// in a button, 2,000 characters).
+func (f *flow) notSaved(u unsaved, key, text string) *faultline.Message {
+	value := key + "\n" + text
+	if key == "" || utf8.RuneCountInString(value) > 2000 {
+		return f.ephemeral(f.cat.T(u.RetypeKey))
+	}
+	m := f.ephemeral(f.cat.T(u.ButtonKey))
+	m.Buttons = []faultline.Button{{ID: u.Action, Label: f.cat.T("button.resend"), Value: value, Style: "primary"}}
+	return m
+}
+
+// unsaved is how to answer a report the database did not take: the
+// sentence when a Send again button can carry the text back (Slack caps a
+// button's value at 2,000 characters), the one asking to type it again
+// when it cannot, and the button's action.
+type unsaved struct {
+	ButtonKey, RetypeKey, Action string
+}
+
+// resend is the Send again button of a report the database did not take.
+func (f *faultFlow) resend(ctx context.Context, a Action) Response {
+	key, text, _ := strings.Cut(a.Value, "\n")
+	trigger, _ := strings.CutPrefix(key, "trigger:")
+	return f.report(ctx, Request{Command: "/fault", Text: text, User: a.User, Channel: a.Channel, TriggerID: trigger, Respond: a.Respond})
 }
 
 func (f *faultFlow) opened(ticket faultline.Fault, t target) string {
@@ -116,21 +164,31 @@ func (f *faultFlow) checkDescription(d string) string {
 	return ""
 }
 
-// open stores the ticket with its head message in the outbox and the
-// clocks of the document's risk points: not taken, not resolved.
-func (f *faultFlow) open(ctx context.Context, user string, t target, description string) (faultline.Fault, error) {
+// open stores the ticket with its head message (and extra messages) in the
+// outbox, its path check as a task (unless the caller has one), and the
+// clocks of the document's risk points: not taken, not resolved. A
+// repeated key is faultline.ErrReplay, with the ticket it made.
+func (f *faultFlow) open(ctx context.Context, user string, t target, description, key string, extra []faultline.Outgoing, check bool) (faultline.Fault, error) {
 	now := f.now()
-	var timers []faultline.Timer
-	if len(f.set.Escalation) > 1 {
-		timers = append(timers,
-			faultline.Timer{Kind: faultline.TimerAck, DueAt: now.Add(f.set.Deadlines.Ack)},
-			faultline.Timer{Kind: faultline.TimerResolve, DueAt: now.Add(f.set.Deadlines.Resolve)})
+	with := faultline.Change{
+		Out: append([]faultline.Outgoing{{Kind: faultline.OutHead, Message: faultline.Message{Channel: f.set.FaultsChannel}}}, extra...),
 	}
-	head := []faultline.Outgoing{{Kind: faultline.OutHead, Message: faultline.Message{Channel: f.set.FaultsChannel}}}
-	ticket, err := f.store.CreateFault(ctx, faultline.Fault{
-		Target: t.name, Site: t.site, Description: description,
-		Reporter: user, State: faultline.FaultOpen, CreatedAt: now,
-	}, head, timers)
+	if check {
+		with.Tasks = checkTask(faultline.TaskCheck, faultline.ActorBot)
+	}
+	if len(f.set.Escalation) > 1 {
+		with.SetTimers = []faultline.Timer{
+			{Kind: faultline.TimerAck, DueAt: now.Add(f.set.Deadlines.Ack)},
+			{Kind: faultline.TimerResolve, DueAt: now.Add(f.set.Deadlines.Resolve)}}
+	}
+	var ticket faultline.Fault
+	err := f.persist(ctx, func() (err error) {
+		ticket, err = f.store.CreateFault(ctx, faultline.Fault{
+			Target: t.name, Site: t.site, Description: description, RequestKey: key,
+			Reporter: user, State: faultline.FaultOpen, CreatedAt: now,
+		}, with)
+		return err
+	})
 	if err == nil {
 		f.nudge()
 	}
@@ -167,7 +225,15 @@ func (f *faultFlow) reply(ctx context.Context, r ThreadReply) (bool, error) {
 	if err != nil {
 		return false, err
 	}
-	return true, f.commit(ctx, faultline.Change{FaultID: ticket.ID, Events: []faultline.Event{{
+	return true, f.commit(ctx, faultline.Change{FaultID: ticket.ID, Request: eventKey(r), Events: []faultline.Event{{
 		FaultID: ticket.ID, At: f.now(), Actor: r.User, Kind: faultline.EventReply, Text: r.Text,
 	}}})
+}
+
+// eventKey is the delivery key a thread reply is recorded under.
+func eventKey(r ThreadReply) string {
+	if r.EventID == "" {
+		return ""
+	}
+	return "event:" + r.EventID
 }

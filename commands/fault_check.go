@@ -12,30 +12,52 @@ import (
 	"github.com/faultline/faultline/markup"
 )
 
-// checkFault checks ticket n's path and records it: the result on the
+// runTask does a stored path check of a ticket: the result on the
 // timeline and in the thread, the verdict on the ticket (and so on its head
-// message), a past resolution of the same hop if there is one, and the
-// device or line clock when the fault turns out to be one. extra adds
-// messages that must follow the check (the question to the reporter).
-func (f *faultFlow) checkFault(ctx context.Context, n int64, t target, actor string, extra func(faultline.Fault) []faultline.Outgoing) error {
+// message), a past resolution of the same hop if there is one, the device
+// or line clock when the fault turns out to be one, and, for a check after
+// "mark fixed", the question to the reporter. The result commits with the
+// task's removal, once; a failure leaves the task to be tried again. A
+// ticket closed meanwhile, or whose site left the config, needs no check.
+func (f *faultFlow) runTask(ctx context.Context, task faultline.Task) error {
+	ticket, err := f.store.FaultByID(ctx, task.FaultID)
+	if err != nil {
+		return err
+	}
+	t, ok := f.targetOf(ticket)
+	if ticket.State == faultline.FaultClosed || !ok {
+		done := faultline.Change{FaultID: ticket.ID, Completes: task.ID}
+		if ok || task.Kind != faultline.TaskCheckAndAsk {
+			return f.commit(ctx, done)
+		}
+		done.Out = []faultline.Outgoing{f.reporterQuestion(ticket)} // nothing to check: ask at once
+		return f.commit(ctx, done)
+	}
 	c := f.check(ctx, t)
 	for attempt := 0; attempt < 3; attempt++ {
-		ticket, err := f.store.Fault(ctx, n)
+		if attempt > 0 {
+			if ticket, err = f.store.FaultByID(ctx, task.FaultID); err != nil {
+				return err
+			}
+		}
+		change, err := f.checkChange(ctx, ticket, c, task.Actor)
 		if err != nil {
 			return err
 		}
-		change, err := f.checkChange(ctx, ticket, c, actor)
-		if err != nil {
-			return err
-		}
-		if extra != nil {
-			change.Out = append(change.Out, extra(*change.Fault)...)
+		change.Completes = task.ID
+		if task.Kind == faultline.TaskCheckAndAsk {
+			change.Out = append(change.Out, f.reporterQuestion(*change.Fault))
 		}
 		if err = f.commit(ctx, change); !errors.Is(err, faultline.ErrConflict) {
 			return err
 		}
 	}
-	return fmt.Errorf("record check of %s: %w", faultline.FaultRef(n), faultline.ErrConflict)
+	return fmt.Errorf("record check of %s: %w", ticket.Ref(), faultline.ErrConflict)
+}
+
+// checkTask asks for a check of ticket t on behalf of actor.
+func checkTask(kind faultline.TaskKind, actor string) []faultline.Task {
+	return []faultline.Task{{Kind: kind, Actor: actor}}
 }
 
 func (f *faultFlow) checkChange(ctx context.Context, t faultline.Fault, c faultline.PathCheck, actor string) (faultline.Change, error) {
@@ -114,14 +136,16 @@ func (f *faultFlow) recheck(ctx context.Context, a Action) Response {
 	if refused != nil {
 		return *refused
 	}
-	t, ok := f.targetOf(ticket)
-	if !ok {
+	if _, ok := f.targetOf(ticket); !ok {
 		return f.say(f.cat.T("fault.site_gone", markup.Escape(ticket.Site)))
 	}
-	return Response{
-		Reply: f.ephemeral(f.cat.T("fault.rechecking", ticket.Ref())),
-		Work:  func(ctx context.Context) error { return f.checkFault(ctx, ticket.Number, t, a.User, nil) },
+	if ticket.State == faultline.FaultClosed {
+		return f.say(f.cat.T("fault.closed_recheck", ticket.Ref()))
 	}
+	if err := f.commit(ctx, faultline.Change{FaultID: ticket.ID, Tasks: checkTask(faultline.TaskCheck, a.User)}); err != nil {
+		return f.internal(ctx, "ask for a check", err)
+	}
+	return f.say(f.cat.T("fault.rechecking", ticket.Ref()))
 }
 
 // pingCommand: /fault ping <site-or-host>, a check whose result only the

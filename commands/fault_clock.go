@@ -28,7 +28,8 @@ func (f *faultFlow) fire(ctx context.Context, t faultline.Timer, now time.Time) 
 	}
 	c := faultline.Change{FaultID: ticket.ID, Read: ticket}
 	if t.Kind == faultline.TimerRecheck {
-		return c, func(ctx context.Context) { f.recheckAfterRestart(ctx, ticket.ID) }, nil
+		c.Tasks = checkTask(faultline.TaskCheck, faultline.ActorBot) // the path after the confirmed restart
+		return c, nil, nil
 	}
 	climb, ok := f.set.Escalation.Climb(ticket.EscLevel + 1)
 	if !ticket.AtRisk(t.Kind) || !ok {
@@ -63,21 +64,4 @@ func (f *faultFlow) interval(kind faultline.TimerKind, t faultline.Fault) time.D
 		return f.lineLimit(t)
 	}
 	return d.Resolve
-}
-
-// recheckAfterRestart checks the path a confirmed restart was for, and
-// says so in the thread.
-func (f *faultFlow) recheckAfterRestart(ctx context.Context, faultID int64) {
-	ticket, err := f.store.FaultByID(ctx, faultID)
-	if err != nil {
-		f.log.WarnContext(ctx, "recheck after restart", "fault_id", faultID, "err", err)
-		return
-	}
-	t, ok := f.targetOf(ticket)
-	if !ok || ticket.State == faultline.FaultClosed {
-		return
-	}
-	if err := f.checkFault(ctx, ticket.Number, t, faultline.ActorBot, nil); err != nil {
-		f.log.ErrorContext(ctx, "recheck after restart", "fault", ticket.Ref(), "err", err)
-	}
 }

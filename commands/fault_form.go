@@ -2,6 +2,7 @@ package commands
 
 import (
 	"context"
+	"errors"
 	"strings"
 
 	"github.com/faultline/faultline"
@@ -69,19 +70,28 @@ func (f *faultFlow) submitReport(ctx context.Context, sub Submission) Response {
 	if len(problems) > 0 {
 		return Response{Errors: problems}
 	}
-	ticket, err := f.open(ctx, sub.User, t, description)
-	if err != nil {
-		return f.internal(ctx, "open fault", err)
+	// The confirmation goes with the ticket, to the reporter alone in the
+	// conversation the form came from (a form has no reply of its own); its
+	// text, which names the new ticket, is written when it is sent.
+	var confirm []faultline.Outgoing
+	if sub.Metadata != "" {
+		confirm = []faultline.Outgoing{ephemeralTo(sub.User, sub.Metadata, "")}
 	}
-	return Response{Work: func(ctx context.Context) error {
-		if sub.Metadata != "" {
-			confirm := ephemeralTo(sub.User, sub.Metadata, f.opened(ticket, t))
-			if err := f.commit(ctx, faultline.Change{FaultID: ticket.ID, Out: []faultline.Outgoing{confirm}}); err != nil {
-				return err
-			}
-		}
-		return f.checkFault(ctx, ticket.Number, t, faultline.ActorBot, nil)
-	}}
+	key := ""
+	if sub.ViewID != "" {
+		key = "view:" + sub.ViewID // every try of one form is one report
+	}
+	_, err := f.open(ctx, sub.User, t, description, key, confirm, true)
+	switch {
+	case errors.Is(err, faultline.ErrReplay):
+		return Response{}
+	case errors.Is(err, faultline.ErrUnavailable):
+		f.log.ErrorContext(ctx, "open fault from the form: database unavailable", "user", sub.User, "err", err)
+		return Response{Errors: map[string]string{"description": f.cat.T("fault.not_saved_form")}}
+	case err != nil:
+		return formProblem("description", f.internal(ctx, "open fault", err))
+	}
+	return Response{}
 }
 
 // vendorModal records the vendor's or carrier's ticket (联系当地供应商维修,

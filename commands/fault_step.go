@@ -52,6 +52,9 @@ func (f *faultFlow) press(ctx context.Context, a Action) Response {
 	if a.ID == ActionRecheck {
 		return f.recheck(ctx, a)
 	}
+	if a.ID == ActionResend {
+		return f.resend(ctx, a)
+	}
 	action, ok := faultline.FaultProcedure.Step(strings.TrimPrefix(a.ID, faultPrefix))
 	if !ok {
 		return f.say(f.cat.T("action.unknown"))
@@ -105,7 +108,7 @@ func (f *faultFlow) step(ctx context.Context, ticket faultline.Fault, by faultli
 			return f.internal(ctx, "step "+string(action), err), true
 		}
 		f.measure(ticket, next, action)
-		return Response{Reply: f.ephemeral(f.cat.T(faultDoneKeys[action], next.Ref())), Work: f.afterStep(next, action, by.User)}, false
+		return f.say(f.cat.T(faultDoneKeys[action], next.Ref())), false
 	}
 	return f.busy(ticket.Ref()), true
 }
@@ -153,6 +156,10 @@ func (f *faultFlow) stepChange(before, after faultline.Fault, action faultline.F
 		}
 	case faultline.ActConfirmRestart:
 		c.SetTimers = []faultline.Timer{{Kind: faultline.TimerRecheck, DueAt: now.Add(f.set.Deadlines.RestartRecheck)}}
+	case faultline.ActMarkFixed:
+		// The path is checked again, and then the reporter asked whether it
+		// works (故障恢复确认).
+		c.Tasks = checkTask(faultline.TaskCheckAndAsk, by)
 	case faultline.ActEscalateHQ:
 		for _, u := range f.set.Roles[faultline.RoleHQNetadmin] {
 			c.Out = append(c.Out, directMessage(u, faultline.Message{Text: note}))
@@ -232,23 +239,6 @@ func (f *faultFlow) triedSoFar(ctx context.Context, t faultline.Fault) ([]string
 		}
 	}
 	return lines, nil
-}
-
-// afterStep is the slow part of a step: marking fixed checks the path
-// again and then asks the reporter whether it works.
-func (f *faultFlow) afterStep(t faultline.Fault, action faultline.FaultAction, by string) func(context.Context) error {
-	if action != faultline.ActMarkFixed {
-		return nil
-	}
-	return func(ctx context.Context) error {
-		tg, ok := f.targetOf(t)
-		if !ok {
-			return f.commit(ctx, faultline.Change{FaultID: t.ID, Out: []faultline.Outgoing{f.reporterQuestion(t)}})
-		}
-		return f.checkFault(ctx, t.Number, tg, by, func(t faultline.Fault) []faultline.Outgoing {
-			return []faultline.Outgoing{f.reporterQuestion(t)}
-		})
-	}
 }
 
 func (f *faultFlow) reporterQuestion(t faultline.Fault) faultline.Outgoing {

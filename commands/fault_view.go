@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/faultline/faultline"
 	"github.com/faultline/faultline/markup"
@@ -207,12 +208,21 @@ func (f *faultFlow) eventLine(ev faultline.Event) string {
 	return f.cat.T("event.other", when, who, string(ev.Kind), markup.Escape(oneLine(ev.Text, 200)))
 }
 
+// Limits of a search: each word is a condition on every closed ticket.
+const (
+	maxSearchWords  = 10
+	maxSearchLength = 200
+)
+
 // search: /fault search, closed tickets by words in their site, hop,
 // description or resolution (处理后的解决办法收集总结).
 func (f *faultFlow) search(ctx context.Context, rest string) Response {
 	words := strings.Fields(rest)
 	if len(words) == 0 {
 		return f.say(f.cat.T("search.usage"))
+	}
+	if len(words) > maxSearchWords || utf8.RuneCountInString(rest) > maxSearchLength {
+		return f.say(f.cat.T("search.too_long", maxSearchWords, maxSearchLength))
 	}
 	found, err := f.store.SearchFaults(ctx, words, maxListed)
 	if err != nil {

@@ -23,25 +23,63 @@ type flow struct {
 	log   *slog.Logger
 	rec   Recorder
 	store Committer
-	kick  chan struct{}
+	kick  chan struct{} // the outbox has something new
+	tasks chan struct{} // a task was stored
 }
 
-// commit applies c, as of now, and wakes the outbox.
+// commit applies c, as of now, and wakes the outbox and the workers;
+// while the database does not answer it tries again, for writeBudget.
 func (f *flow) commit(ctx context.Context, c faultline.Change) error {
 	if c.At.IsZero() {
 		c.At = f.now()
 	}
-	if err := f.store.Commit(ctx, c); err != nil {
+	if err := f.persist(ctx, func() error { return f.store.Commit(ctx, c) }); err != nil {
 		return err
 	}
 	f.nudge()
 	return nil
 }
 
+// writeBudget is how long a request's write keeps trying while the
+// database does not answer (a restart takes seconds): long enough to ride
+// out a blip, short enough to answer within Slack's three seconds.
+const writeBudget = 2 * time.Second
+
+// persist runs write, and again, with a growing pause, while it fails with
+// faultline.ErrUnavailable, for at most writeBudget; then it returns the
+// last error.
+func (f *flow) persist(ctx context.Context, write func() error) error {
+	return persistFor(ctx, writeBudget, write)
+}
+
+// persistFor is persist with its own budget.
+func persistFor(ctx context.Context, within time.Duration, write func() error) error {
+	budget := time.NewTimer(within)
+	defer budget.Stop()
+	pause := 50 * time.Millisecond
+	for {
+		err := write()
+		if !errors.Is(err, faultline.ErrUnavailable) {
+			return err
+		}
+		select {
+		case <-time.After(pause):
+		case <-budget.C:
+			return err
+		case <-ctx.Done():
+			return err
+		}
+		pause = min(2*pause, 500*time.Millisecond)
+	}
+}
+
+// nudge wakes the outbox's delivery and the task workers.
 func (f *flow) nudge() {
-	select {
-	case f.kick <- struct{}{}:
-	default:
+	for _, k := range []chan struct{}{f.kick, f.tasks} {
+		select {
+		case k <- struct{}{}:
+		default:
+		}
 	}
 }
 
@@ -53,10 +91,15 @@ func (f *flow) ephemeral(text string) *faultline.Message {
 }
 
 // internal logs an unexpected error under a short reference and returns
-// the apology the user sees, which carries the same reference.
+// the apology the user sees, which carries the same reference. When the
+// database did not answer, the apology says that what they did may not
+// have been saved and to try again.
 func (f *flow) internal(ctx context.Context, op string, err error) Response {
 	ref := NewRef()
 	f.log.ErrorContext(ctx, op, "ref", ref, "err", err)
+	if errors.Is(err, faultline.ErrUnavailable) {
+		return f.say(f.cat.T("error.unavailable", ref))
+	}
 	return f.say(f.cat.T("error.internal", ref))
 }
 

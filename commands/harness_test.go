@@ -181,6 +181,8 @@ type harness struct {
 	mu     sync.Mutex
 	clock  time.Time
 	seen   int
+	// triggers counts the trigger IDs handed out.
+	triggers int
 }
 
 var testT0 = time.Date(2026, 11, 27, 2, 0, 0, 0, time.UTC) // 10:00 in Shanghai
@@ -228,7 +230,31 @@ func (h *harness) run(resp commands.Response) commands.Response {
 			h.t.Fatalf("work: %v", err)
 		}
 	}
+	h.tasks()
 	return resp
+}
+
+// tasks runs the stored tasks (path checks) until none is left, as the
+// task worker does.
+func (h *harness) tasks() {
+	h.t.Helper()
+	for {
+		n, err := h.svc.RunTasks(context.Background(), 1)
+		if err != nil {
+			h.t.Fatalf("tasks: %v", err)
+		}
+		if n == 0 {
+			return
+		}
+	}
+}
+
+// trigger is a fresh trigger ID, as Slack gives each command and press.
+func (h *harness) trigger() string {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.triggers++
+	return fmt.Sprintf("T%d", h.triggers)
 }
 
 // command runs a slash command ("/fault office-a down") as user.
@@ -236,17 +262,17 @@ func (h *harness) command(user, line string) commands.Response {
 	h.t.Helper()
 	cmd, text, _ := strings.Cut(line, " ")
 	return h.run(h.svc.Command(context.Background(), commands.Request{
-		Command: cmd, Text: text, User: user, Channel: "C0GENERAL", TriggerID: "trigger", Respond: h.chat}))
+		Command: cmd, Text: text, User: user, Channel: "C0GENERAL", TriggerID: h.trigger(), Respond: h.chat}))
 }
 
 func (h *harness) press(user, id, value string) commands.Response {
 	h.t.Helper()
-	return h.run(h.svc.Press(context.Background(), commands.Action{ID: id, Value: value, User: user, Respond: h.chat}))
+	return h.run(h.svc.Press(context.Background(), commands.Action{ID: id, Value: value, User: user, TriggerID: h.trigger(), Respond: h.chat}))
 }
 
 func (h *harness) submit(user, callback, metadata string, values map[string]string) commands.Response {
 	h.t.Helper()
-	return h.run(h.svc.Submit(context.Background(), commands.Submission{CallbackID: callback, User: user, Values: values, Metadata: metadata}))
+	return h.run(h.svc.Submit(context.Background(), commands.Submission{CallbackID: callback, User: user, Values: values, Metadata: metadata, TriggerID: h.trigger(), ViewID: "V" + h.trigger()}))
 }
 
 // settle runs the clocks and sends what the outbox holds, and returns what
@@ -256,6 +282,7 @@ func (h *harness) settle() []sent {
 	if err := h.svc.FireDue(context.Background()); err != nil {
 		h.t.Fatal(err)
 	}
+	h.tasks()
 	if err := h.svc.Flush(context.Background()); err != nil {
 		h.t.Fatal(err)
 	}

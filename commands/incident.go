@@ -18,31 +18,62 @@ type incidentFlow struct {
 	store IncidentStore
 }
 
-// declare records a new incident and tells, at once and only in the
-// private incidents channel, the information manager and the department
-// head (事件处理). The report clock starts now.
-func (f *incidentFlow) declare(ctx context.Context, user string, i faultline.Incident) Response {
-	if problem := f.checkText(i.Description); problem != "" {
+// declare records a new incident (with extra messages) and tells, at
+// once and only in the private incidents channel, the information manager
+// and the department head (事件处理). The report clock starts now. A
+// repeated key is faultline.ErrReplay, with the incident it made.
+func (f *incidentFlow) declare(ctx context.Context, user string, i faultline.Incident, key string, extra []faultline.Outgoing) (faultline.Incident, error) {
+	now := f.now()
+	i.Reporter, i.State, i.CreatedAt, i.RequestKey = user, faultline.IncOpen, now, key
+	due := now.Add(f.set.Incident.Report)
+	with := faultline.Change{
+		Out: append([]faultline.Outgoing{
+			{Kind: faultline.OutHead, Message: faultline.Message{Channel: f.set.IncidentsChannel}},
+			f.note(f.cat.T("inc.declared", f.members(faultline.RoleInfoManager), f.members(faultline.RoleDeptHead),
+				markup.Mention(user), f.fmtTime(due))),
+		}, extra...),
+		SetTimers: []faultline.Timer{{Kind: faultline.TimerReport, DueAt: due}},
+	}
+	if at, ok := nextReminder(due, now, f.set.Incident.ReportReminders); ok {
+		with.SetTimers = append(with.SetTimers, faultline.Timer{Kind: faultline.TimerReportReminder, DueAt: at})
+	}
+	var inc faultline.Incident
+	err := f.persist(ctx, func() (err error) {
+		inc, err = f.store.CreateIncident(ctx, i, with)
+		return err
+	})
+	if err == nil {
+		f.nudge()
+	}
+	return inc, err
+}
+
+// declareCommand is /incident with the description typed after it.
+func (f *incidentFlow) declareCommand(ctx context.Context, req Request) Response {
+	text := strings.TrimSpace(req.Text)
+	if problem := f.checkText(text); problem != "" {
 		return f.say(problem)
 	}
-	now := f.now()
-	i.Reporter, i.State, i.CreatedAt = user, faultline.IncOpen, now
-	due := now.Add(f.set.Incident.Report)
-	out := []faultline.Outgoing{
-		{Kind: faultline.OutHead, Message: faultline.Message{Channel: f.set.IncidentsChannel}},
-		f.note(f.cat.T("inc.declared", f.members(faultline.RoleInfoManager), f.members(faultline.RoleDeptHead),
-			markup.Mention(user), f.fmtTime(due))),
-	}
-	timers := []faultline.Timer{{Kind: faultline.TimerReport, DueAt: due}}
-	if at, ok := nextReminder(due, now, f.set.Incident.ReportReminders); ok {
-		timers = append(timers, faultline.Timer{Kind: faultline.TimerReportReminder, DueAt: at})
-	}
-	inc, err := f.store.CreateIncident(ctx, i, out, timers)
-	if err != nil {
+	key := requestKey(req.TriggerID)
+	inc, err := f.declare(ctx, req.User, faultline.Incident{Description: text}, key, nil)
+	switch {
+	case errors.Is(err, faultline.ErrReplay):
+	case errors.Is(err, faultline.ErrUnavailable):
+		f.log.ErrorContext(ctx, "declare incident: database unavailable", "user", req.User, "err", err)
+		return Response{Reply: f.notSaved(unsaved{ButtonKey: "inc.not_saved", RetypeKey: "inc.not_saved_retype", Action: ActionIncidentResend}, key, req.Text)}
+	case err != nil:
 		return f.internal(ctx, "declare incident", err)
 	}
-	f.nudge()
 	return f.say(f.cat.T("inc.declared_reply", inc.Ref()))
+}
+
+// ActionIncidentResend sends again a declaration the database did not take.
+const ActionIncidentResend = "incident_resend"
+
+func (f *incidentFlow) resend(ctx context.Context, a Action) Response {
+	key, text, _ := strings.Cut(a.Value, "\n")
+	trigger, _ := strings.CutPrefix(key, "trigger:")
+	return f.declareCommand(ctx, Request{Command: "/incident", Text: text, User: a.User, Channel: a.Channel, TriggerID: trigger})
 }
 
 func (f *incidentFlow) checkText(d string) string {
@@ -92,7 +123,7 @@ func (f *incidentFlow) reply(ctx context.Context, r ThreadReply) error {
 	if err != nil {
 		return err
 	}
-	return f.commit(ctx, faultline.Change{IncidentID: inc.ID, Events: []faultline.Event{{
+	return f.commit(ctx, faultline.Change{IncidentID: inc.ID, Request: eventKey(r), Events: []faultline.Event{{
 		At: f.now(), Actor: r.User, Kind: faultline.EventReply, Text: r.Text,
 	}}})
 }

@@ -24,7 +24,5 @@ func (f *incidentFlow) command(ctx context.Context, req Request) Response {
 		"close": func(ctx context.Context, req Request, rest string) Response {
 			return f.press(ctx, Action{ID: incidentButton(faultline.IncClose), Value: rest, User: req.User})
 		},
-	}.run(ctx, req, func(ctx context.Context, req Request) Response {
-		return f.declare(ctx, req.User, faultline.Incident{Description: strings.TrimSpace(req.Text)})
-	})
+	}.run(ctx, req, f.declareCommand)
 }

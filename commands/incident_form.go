@@ -2,6 +2,7 @@ package commands
 
 import (
 	"context"
+	"errors"
 	"strings"
 	"time"
 
@@ -106,19 +107,29 @@ func (f *incidentFlow) submitDeclare(ctx context.Context, sub Submission) Respon
 	if p := f.checkText(sub.Values["description"]); p != "" {
 		return Response{Errors: map[string]string{"description": p}}
 	}
-	resp := f.declare(ctx, sub.User, faultline.Incident{
+	// A form has no reply of its own: the confirmation goes with the
+	// incident to the reporter alone in the conversation the form came
+	// from, its text (naming the incident) written when it is sent.
+	var confirm []faultline.Outgoing
+	if sub.Metadata != "" {
+		confirm = []faultline.Outgoing{ephemeralTo(sub.User, sub.Metadata, "")}
+	}
+	key := ""
+	if sub.ViewID != "" {
+		key = "view:" + sub.ViewID
+	}
+	_, err := f.declare(ctx, sub.User, faultline.Incident{
 		Description: sub.Values["description"], Systems: strings.TrimSpace(sub.Values["systems"]),
 		NoticedHow: strings.TrimSpace(sub.Values["noticed"]), Severity: faultline.Severity(sub.Values["severity"]),
-	})
-	if resp.Reply == nil || sub.Metadata == "" {
-		return Response{}
+	}, key, confirm)
+	switch {
+	case errors.Is(err, faultline.ErrUnavailable):
+		f.log.ErrorContext(ctx, "declare incident from the form: database unavailable", "user", sub.User, "err", err)
+		return Response{Errors: map[string]string{"description": f.cat.T("inc.not_saved_form")}}
+	case err != nil && !errors.Is(err, faultline.ErrReplay):
+		return formProblem("description", f.internal(ctx, "declare incident", err))
 	}
-	// A form has no reply of its own: the confirmation goes to the
-	// reporter alone in the conversation the form came from.
-	confirm := ephemeralTo(sub.User, sub.Metadata, resp.Reply.Text)
-	return Response{Work: func(ctx context.Context) error {
-		return f.commit(ctx, faultline.Change{Out: []faultline.Outgoing{confirm}})
-	}}
+	return Response{}
 }
 
 // input reads a step's form into the step's input; field is where a

@@ -46,8 +46,11 @@ func (f *incidentFlow) stepName(a string) string {
 // form after the same check the step makes; the step happens when the
 // form is submitted.
 func (f *incidentFlow) press(ctx context.Context, a Action) Response {
-	if a.ID == ActionFollowUp {
+	switch a.ID {
+	case ActionFollowUp:
 		return f.followUpDone(ctx, a)
+	case ActionIncidentResend:
+		return f.resend(ctx, a)
 	}
 	action, ok := faultline.IncidentProcedure.Step(strings.TrimPrefix(a.ID, incidentPrefix))
 	if !ok {

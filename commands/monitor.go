@@ -71,7 +71,7 @@ func (f *monitorFlow) spec(site string) (MonitorSpec, bool) {
 // description and this check in its thread.
 func (f *monitorFlow) open(ctx context.Context, t target, c faultline.PathCheck, st faultline.MonitorState) (faultline.Fault, error) {
 	desc := f.cat.T("mon.description", st.Failing, st.Consecutive, history(st.History))
-	ticket, err := f.faults.open(ctx, faultline.ActorBot, t, desc)
+	ticket, err := f.faults.open(ctx, faultline.ActorBot, t, desc, "", nil, false)
 	if err != nil {
 		return ticket, err
 	}

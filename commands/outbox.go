@@ -5,23 +5,26 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"strconv"
 	"sync"
 	"time"
 
 	"github.com/faultline/faultline"
+	"github.com/faultline/faultline/markup"
 )
 
 const (
-	claimLease  = 30 * time.Second // a worker that dies mid-send frees its message after this
-	sendTimeout = 20 * time.Second // one send and its record, shorter than the lease
-	maxBackoff  = 5 * time.Minute
-	outboxBatch = 200
+	claimLease   = 30 * time.Second // a worker that dies mid-send frees its message after this
+	sendTimeout  = 20 * time.Second // one send and its record, shorter than the lease
+	recordBudget = 15 * time.Second // retrying the record of a send through a database hiccup
+	maxBackoff   = 5 * time.Minute
+	outboxBatch  = 200
 )
 
-// DeliverDue sends what the outbox holds that is due now: at most one
-// message per channel per pace interval (Slack allows about one a second),
-// Settings.Parallel at a time, each ticket's and each person's messages in
-// order.
+// DeliverDue sends what the outbox holds that is due now: each channel at
+// its pace (Slack allows about one message a second, with short bursts),
+// kept in the database for every process, Settings.Parallel at a time,
+// each ticket's and each person's messages in order.
 // It returns how many it tried (sent, or failed and rescheduled or given
 // up) and how long until the next is due, 0 when it does not know (the
 // caller polls).
@@ -48,7 +51,6 @@ type outbox struct {
 	poster    Poster
 	faults    *faultFlow
 	incidents *incidentFlow
-	pacer     *pacer
 }
 
 func (s *outbox) deliverDue(ctx context.Context) (tried int, wait time.Duration, err error) {
@@ -57,45 +59,42 @@ func (s *outbox) deliverDue(ctx context.Context) (tried int, wait time.Duration,
 	if err != nil {
 		return 0, 0, err
 	}
-	batch := s.pick(pending, now)
+	batch := pick(pending)
 	var (
 		mu  sync.Mutex
 		wg  sync.WaitGroup
 		sem = make(chan struct{}, s.set.Parallel)
 	)
 	for _, o := range batch {
-		wg.Add(1)
 		sem <- struct{}{}
-		go func() {
-			defer func() { <-sem; wg.Done() }()
-			ok, derr := s.deliver(ctx, o, now)
+		wg.Go(func() {
+			defer func() { <-sem }()
+			sent, paced, derr := s.deliver(ctx, o, now)
 			mu.Lock()
 			defer mu.Unlock()
-			if ok {
+			if sent {
 				tried++
 			}
+			if paced > 0 && (wait == 0 || paced < wait) {
+				wait = paced
+			}
 			err = errors.Join(err, derr)
-		}()
+		})
 	}
 	wg.Wait()
-	if len(pending) > len(batch) {
-		wait = s.pacer.soonest(s.now())
-	}
 	return tried, wait, err
 }
 
-// pick chooses the messages to send now: one per channel, and none for a
-// channel still paced.
-func (s *outbox) pick(pending []faultline.Outgoing, now time.Time) []faultline.Outgoing {
+// pick chooses the messages to send now: the first of each channel. A
+// channel's next message goes in the next round, when the pace allows.
+func pick(pending []faultline.Outgoing) []faultline.Outgoing {
 	seen := map[string]bool{}
 	var out []faultline.Outgoing
 	for _, o := range pending {
-		ch := pacingChannel(o)
-		if seen[ch] || !s.pacer.ready(ch, now) {
-			continue
+		if ch := pacingChannel(o); !seen[ch] {
+			seen[ch] = true
+			out = append(out, o)
 		}
-		seen[ch] = true
-		out = append(out, o)
 	}
 	return out
 }
@@ -107,13 +106,21 @@ func pacingChannel(o faultline.Outgoing) string {
 	return o.Message.Channel
 }
 
-// deliver claims o and sends it. It reports whether it tried (another
-// worker may have claimed it first); a failure is recorded on the message
-// (retry later, or given up), and only a database error is returned.
-func (s *outbox) deliver(ctx context.Context, o faultline.Outgoing, now time.Time) (bool, error) {
-	claimed, err := s.store.ClaimOutgoing(ctx, o.ID, now, claimLease)
+// deliver claims o's key and sends o, if the channel's pace allows. It
+// reports whether it tried (another worker may have claimed it first), or
+// how long the pace holds the channel. A failure is recorded on the message
+// (retried later, or given up); only a database error is returned.
+func (s *outbox) deliver(ctx context.Context, o faultline.Outgoing, now time.Time) (bool, time.Duration, error) {
+	claimed, err := s.store.ClaimOutgoing(ctx, o, now, claimLease)
 	if err != nil || !claimed {
-		return false, err
+		return false, 0, err
+	}
+	ch := pacingChannel(o)
+	if s.set.Pace > 0 {
+		wait, err := s.store.TakePace(ctx, ch, now, s.set.Pace, s.burst())
+		if err != nil || wait > 0 {
+			return false, wait, errors.Join(err, s.store.OutgoingRetry(ctx, o, now.Add(wait), o.Error, false))
+		}
 	}
 	// Once claimed, the message is sent and its outcome recorded even if
 	// the bot is shutting down meanwhile: cut off halfway, Slack may have
@@ -122,32 +129,61 @@ func (s *outbox) deliver(ctx context.Context, o faultline.Outgoing, now time.Tim
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), sendTimeout)
 	defer cancel()
 	channel, ts, sendErr := s.send(ctx, o)
-	ch := pacingChannel(o)
 	if sendErr == nil {
-		// The pace counts from when Slack took the message, not from when
-		// this round began, or the next one arrives a little early.
-		s.pacer.hold(ch, s.now().Add(s.set.Pace))
 		s.rec.Delivered(true)
-		return true, s.store.OutgoingSent(ctx, o, channel, ts, s.now())
+		// Slack has it: recording that is worth the rest of the send's
+		// time, since an unrecorded message is sent again once its claim
+		// lapses.
+		return true, 0, persistFor(ctx, recordBudget, func() error {
+			return s.store.OutgoingSent(ctx, o, channel, ts, s.now())
+		})
 	}
 	s.rec.Delivered(false)
-	return true, s.failed(ctx, o, ch, sendErr)
+	return true, 0, s.failed(ctx, o, ch, sendErr)
 }
 
+func (s *outbox) burst() int {
+	if s.set.Burst > 0 {
+		return s.set.Burst
+	}
+	return 3
+}
+
+// failed records what a refusal means for o: Slack's rate limit is a wait
+// (for every process, and not a failed attempt); a refusal for good gives
+// the message up, logged with what to do about it, and keeps its key
+// waiting behind it when the destination cannot be reached or the message
+// was a thread's head; anything else is tried again after a backoff.
 func (s *outbox) failed(ctx context.Context, o faultline.Outgoing, ch string, sendErr error) error {
 	var ra interface{ RetryAfter() time.Duration }
 	var perm interface{ Permanent() bool }
+	var dest interface{ Destination() bool }
+	var remedy interface{ Remedy() string }
 	now := s.now()
 	switch {
 	case errors.As(sendErr, &ra) && ra.RetryAfter() > 0:
 		at := now.Add(ra.RetryAfter())
-		s.pacer.hold(ch, at)
-		return s.store.OutgoingRetry(ctx, o.ID, at, sendErr.Error())
+		if s.set.Pace > 0 {
+			if err := s.store.HoldPace(ctx, ch, at, s.set.Pace, s.burst()); err != nil {
+				return err
+			}
+		}
+		return s.store.OutgoingRetry(ctx, o, at, sendErr.Error(), false)
 	case errors.As(sendErr, &perm) && perm.Permanent():
-		s.log.ErrorContext(ctx, "message given up", "outbox_id", o.ID, "kind", string(o.Kind), "channel", ch, "err", sendErr)
-		return s.store.OutgoingFailed(ctx, o.ID, sendErr.Error(), now)
+		block := o.Kind == faultline.OutHead || errors.As(sendErr, &dest) && dest.Destination()
+		what := "an operator may send it again with `faultline outbox retry " + strconv.FormatInt(o.ID, 10) + "`"
+		if errors.As(sendErr, &remedy) && remedy.Remedy() != "" {
+			what = remedy.Remedy() + "; or " + what
+		}
+		s.log.ErrorContext(ctx, "message given up", "outbox_id", o.ID, "kind", string(o.Kind), "channel", ch,
+			"held_back", block, "err", sendErr, "remedy", what)
+		return s.store.OutgoingFailed(ctx, o, sendErr.Error(), now, block)
 	}
-	return s.store.OutgoingRetry(ctx, o.ID, now.Add(backoff(o.Attempts)), sendErr.Error())
+	if errors.As(sendErr, &remedy) && remedy.Remedy() != "" {
+		s.log.ErrorContext(ctx, "message not sent; it is tried again", "outbox_id", o.ID, "channel", ch,
+			"attempts", o.Attempts+1, "err", sendErr, "remedy", remedy.Remedy())
+	}
+	return s.store.OutgoingRetry(ctx, o, now.Add(backoff(o.Attempts)), sendErr.Error(), true)
 }
 
 // backoff doubles from a second up to five minutes, with jitter so that
@@ -180,6 +216,13 @@ func (s *outbox) send(ctx context.Context, o faultline.Outgoing) (channel, ts st
 		o.Message.Channel = ch
 	case faultline.OutEphemeral:
 		o.Message.Ephemeral, o.Message.User = true, o.User
+		if o.Message.Text == "" { // a form's confirmation, naming what it opened
+			text, err := s.confirmation(ctx, o)
+			if err != nil {
+				return "", "", err
+			}
+			o.Message.Text = text
+		}
 	case faultline.OutPost:
 		if o.Thread {
 			if o.HeadTS == "" {
@@ -190,6 +233,17 @@ func (s *outbox) send(ctx context.Context, o faultline.Outgoing) (channel, ts st
 	}
 	ts, err = s.poster.Post(ctx, o.Message)
 	return o.Message.Channel, ts, err
+}
+
+// confirmation is the answer to a form that opened a ticket or declared an
+// incident, written when it is sent because only then is its number known.
+func (s *outbox) confirmation(ctx context.Context, o faultline.Outgoing) (string, error) {
+	if o.IncidentID != 0 {
+		i, err := s.incidents.store.IncidentByID(ctx, o.IncidentID)
+		return s.cat.T("inc.declared_reply", i.Ref()), err
+	}
+	t, err := s.faults.store.FaultByID(ctx, o.FaultID)
+	return s.cat.T("fault.opened", t.Ref(), markup.Escape(t.Target), markup.ChannelLink(s.set.FaultsChannel)), err
 }
 
 // sendHead posts or updates a ticket's head message, rendered from the
@@ -227,38 +281,4 @@ func (s *outbox) head(ctx context.Context, o faultline.Outgoing) (ref string, m 
 		return "", m, "", "", err
 	}
 	return t.Ref(), s.faults.head(t), t.Channel, t.MessageTS, nil
-}
-
-// pacer remembers, per channel, when the next message may go.
-type pacer struct {
-	mu   sync.Mutex
-	next map[string]time.Time
-}
-
-func newPacer() *pacer { return &pacer{next: map[string]time.Time{}} }
-
-func (p *pacer) ready(ch string, now time.Time) bool {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	return !now.Before(p.next[ch])
-}
-
-func (p *pacer) hold(ch string, until time.Time) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	if until.After(p.next[ch]) {
-		p.next[ch] = until
-	}
-}
-
-func (p *pacer) soonest(now time.Time) time.Duration {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	best := time.Duration(0)
-	for _, t := range p.next {
-		if d := t.Sub(now); d > 0 && (best == 0 || d < best) {
-			best = d
-		}
-	}
-	return best
 }

@@ -22,6 +22,14 @@ type refusedForGood struct{}
 func (refusedForGood) Error() string   { return "channel_not_found" }
 func (refusedForGood) Permanent() bool { return true }
 
+// notInChannel is a refusal of the destination (not_in_channel): what
+// follows there would fail the same way.
+type notInChannel struct{}
+
+func (notInChannel) Error() string     { return "not_in_channel" }
+func (notInChannel) Permanent() bool   { return true }
+func (notInChannel) Destination() bool { return true }
+
 // A refused send is retried: after Retry-After when the chat says so,
 // after a backoff otherwise; every message then arrives once, and a
 // ticket's messages in order.
@@ -62,17 +70,65 @@ func TestOutboxRetriesKeepOrder(t *testing.T) {
 }
 
 // A message the chat refuses for good is given up and kept with the
-// reason; the messages behind it in the thread, which cannot be posted
-// without it, are given up too instead of blocking for ever.
+// reason. A ticket's head message was refused, so its thread cannot be
+// posted: the messages behind it wait (not given up, not sent) until an
+// operator retries it, and then all of them go, in order.
 func TestOutboxGivesUpOnPermanentRefusals(t *testing.T) {
 	storagetest.Run(t, func(t *testing.T, db *storage.DB) {
+		ctx := context.Background()
 		h := setup(t, db)
 		h.chat.failNext(refusedForGood{})
 		h.command("U0REPORTER", "/fault office-a down")
 		h.settle()
-		pending, failed, err := db.OutboxDepth(context.Background())
-		if err != nil || pending != 0 || failed != 3 { // the head, the check, the head's update
+		h.advance(time.Hour)
+		h.settle()
+		pending, failed, err := db.OutboxDepth(ctx)
+		if err != nil || pending < 2 || failed != 1 { // the head given up; the check, the head's update and reminders behind it
 			t.Fatalf("outbox: %d pending, %d failed (%v)", pending, failed, err)
 		}
+		for _, m := range h.chat.all() {
+			if m.Channel == faults {
+				t.Fatalf("a message went out behind a head that was refused:%s", dump(h.chat.all()))
+			}
+		}
+		heads, given, err := db.OutboxReport(ctx, 10)
+		if err != nil || len(heads) != 1 || heads[0].BlockedBy != "channel_not_found" || len(given) != 1 || given[0].Error != "channel_not_found" {
+			t.Fatalf("report: heads %+v, given up %+v (%v)", heads, given, err)
+		}
+		if n, err := db.RetryOutgoing(ctx, given[0].ID, "", h.now()); n != 1 || err != nil {
+			t.Fatalf("retry: %d, %v", n, err)
+		}
+		msgs := h.settle()
+		mustSay(t, msgs, "post", "*F-1*")
+		if pending, failed, err := db.OutboxDepth(ctx); pending != 0 || failed != 0 || err != nil {
+			t.Fatalf("after the retry: %d pending, %d failed (%v)", pending, failed, err)
+		}
+	})
+}
+
+// A message whose channel the bot is not in waits, and goes when the bot
+// is added to the channel.
+func TestOutboxResendsWhenTheBotJoins(t *testing.T) {
+	storagetest.Run(t, func(t *testing.T, db *storage.DB) {
+		ctx := context.Background()
+		h := setup(t, db)
+		h.chat.failNext(notInChannel{})
+		h.command("U0REPORTER", "/fault office-a down")
+		h.settle()
+		if n := len(h.chat.all()); n != 0 {
+			t.Fatalf("%d messages went out to a channel the bot is not in", n)
+		}
+		if err := h.svc.Joined(ctx, "C0ELSEWHERE"); err != nil {
+			t.Fatal(err)
+		}
+		if n := len(h.settle()); n != 0 {
+			t.Fatalf("joining another channel sent %d messages", n)
+		}
+		if err := h.svc.Joined(ctx, faults); err != nil {
+			t.Fatal(err)
+		}
+		msgs := h.settle()
+		mustSay(t, msgs, "post", "*F-1*")
+		mustSay(t, msgs, "update", "*F-1*")
 	})
 }

@@ -24,8 +24,10 @@ type Committer interface {
 type FaultStore interface {
 	Committer
 	// CreateFault stores a new ticket with the next number, its "created"
-	// timeline entry, and out and timers, which belong to it.
-	CreateFault(ctx context.Context, f faultline.Fault, out []faultline.Outgoing, timers []faultline.Timer) (faultline.Fault, error)
+	// timeline entry, and with's messages, clocks and tasks, which belong
+	// to it. A RequestKey already on a ticket stores nothing and returns
+	// that ticket with faultline.ErrReplay.
+	CreateFault(ctx context.Context, f faultline.Fault, with faultline.Change) (faultline.Fault, error)
 	Fault(ctx context.Context, number int64) (faultline.Fault, error)
 	FaultByID(ctx context.Context, id int64) (faultline.Fault, error)
 	FaultByMessage(ctx context.Context, channel, ts string) (faultline.Fault, error)
@@ -44,8 +46,9 @@ type FaultStore interface {
 type IncidentStore interface {
 	Committer
 	// CreateIncident stores a new incident with the next number, its
-	// "created" timeline entry, and out and timers, which belong to it.
-	CreateIncident(ctx context.Context, i faultline.Incident, out []faultline.Outgoing, timers []faultline.Timer) (faultline.Incident, error)
+	// "created" timeline entry, and with's messages, clocks and tasks; a
+	// RequestKey already on one returns it with faultline.ErrReplay.
+	CreateIncident(ctx context.Context, i faultline.Incident, with faultline.Change) (faultline.Incident, error)
 	Incident(ctx context.Context, number int64) (faultline.Incident, error)
 	IncidentByID(ctx context.Context, id int64) (faultline.Incident, error)
 	IncidentByMessage(ctx context.Context, channel, ts string) (faultline.Incident, error)
@@ -120,19 +123,56 @@ type DigestStore interface {
 	Week(ctx context.Context, from, to time.Time) (faultline.Week, error)
 }
 
-// OutboxStore is the queue of messages to send.
+// OutboxStore is the queue of messages to send, one key (a thread, a
+// person's DMs, a channel) at a time and in order within a key.
 type OutboxStore interface {
-	// PendingOutbox lists messages ready to send at now, each the oldest
-	// pending one of its key, with their head message filled in.
+	// PendingOutbox lists the next message of each key that is due at now,
+	// not claimed and not waiting behind a given-up message, with its head
+	// message filled in.
 	PendingOutbox(ctx context.Context, now time.Time, limit int) ([]faultline.Outgoing, error)
-	// ClaimOutgoing reserves message id for lease; false when another
-	// worker has it or it is gone.
-	ClaimOutgoing(ctx context.Context, id int64, now time.Time, lease time.Duration) (bool, error)
-	// OutgoingSent records o sent as message ts in channel; a head message
-	// becomes its ticket's or incident's thread.
+	// ClaimOutgoing reserves o's key for lease; false when another worker
+	// has it or it moved on.
+	ClaimOutgoing(ctx context.Context, o faultline.Outgoing, now time.Time, lease time.Duration) (bool, error)
+	// OutgoingSent records o sent as message ts in channel and moves its
+	// key on; a head message becomes its ticket's or incident's thread.
 	OutgoingSent(ctx context.Context, o faultline.Outgoing, channel, ts string, now time.Time) error
-	OutgoingRetry(ctx context.Context, id int64, at time.Time, reason string) error
-	OutgoingFailed(ctx context.Context, id int64, reason string, now time.Time) error
+	// OutgoingRetry puts o back for at; attempt false does not count it as
+	// a failed attempt (a rate limit).
+	OutgoingRetry(ctx context.Context, o faultline.Outgoing, at time.Time, reason string, attempt bool) error
+	// OutgoingFailed gives o up, kept with its reason; block keeps its key
+	// waiting behind it, otherwise the key moves on.
+	OutgoingFailed(ctx context.Context, o faultline.Outgoing, reason string, now time.Time, block bool) error
+	// TakePace takes a turn to send to channel at a pace of one message per
+	// interval with bursts of burst, the same for every process: 0 when
+	// the message may go, otherwise how long until it may.
+	TakePace(ctx context.Context, channel string, now time.Time, interval time.Duration, burst int) (time.Duration, error)
+	// HoldPace sends nothing to channel before until, in any process.
+	HoldPace(ctx context.Context, channel string, until time.Time, interval time.Duration, burst int) error
+	// RetryOutgoing sends given-up messages again: message id, or with id
+	// 0 all of them (of channel, when not empty). It returns how many.
+	RetryOutgoing(ctx context.Context, id int64, channel string, now time.Time) (int, error)
+	// OutboxReport lists each key's next message and the given-up ones.
+	OutboxReport(ctx context.Context, limit int) (heads, failed []faultline.Outgoing, err error)
+	// PruneOutbox removes messages sent before before.
+	PruneOutbox(ctx context.Context, before time.Time) (int64, error)
+}
+
+// TaskStore keeps the work that follows a change (faultline.Task).
+type TaskStore interface {
+	// ClaimTask claims the task due soonest at now for lease; false when
+	// none is due. Its result is committed with Change.Completes.
+	ClaimTask(ctx context.Context, now time.Time, lease time.Duration) (faultline.Task, bool, error)
+	RetryTask(ctx context.Context, id int64, at time.Time, reason string) error
+	DropTask(ctx context.Context, id int64) error
+}
+
+// RequestStore remembers which requests were handled, so a replay changes
+// nothing.
+type RequestStore interface {
+	// FirstSeen records key and reports whether it is new.
+	FirstSeen(ctx context.Context, key string, at time.Time) (bool, error)
+	// PruneRequests forgets keys received a day before now.
+	PruneRequests(ctx context.Context, now time.Time) (int64, error)
 }
 
 // Store is every store the flows use; storage.DB is one.
@@ -145,6 +185,8 @@ type Store interface {
 	MonitorStore
 	DigestStore
 	OutboxStore
+	TaskStore
+	RequestStore
 }
 
 // Scheduler reads schedules: the next time a 5-field cron or a descriptor

@@ -12,7 +12,7 @@ type Request struct {
 	Text      string // everything after the command, unescaped
 	User      string
 	Channel   string
-	TriggerID string
+	TriggerID string    // new for every command; a replay repeats it
 	Respond   Responder // may be nil
 }
 
@@ -34,6 +34,8 @@ type Submission struct {
 	User       string
 	Values     map[string]string // input ID → value (or chosen option value)
 	Metadata   string
+	TriggerID  string // new for every submission; a replay repeats it
+	ViewID     string // the same for every submission of one open form
 }
 
 // ThreadReply is a message someone wrote in a thread.
@@ -43,6 +45,7 @@ type ThreadReply struct {
 	TS       string
 	User     string
 	Text     string // unescaped
+	EventID  string // Slack's delivery ID; a redelivery repeats it
 }
 
 // Response is what a handler decided. Reply, Modal and Errors are sent

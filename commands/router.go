@@ -1,6 +1,7 @@
 package commands
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"log/slog"
@@ -23,7 +24,10 @@ type Service struct {
 	duties    *dutyFlow
 	schedules *scheduleFlow
 	timers    TimerStore
+	tasks     TaskStore
+	requests  RequestStore
 	outbox    *outbox
+	retention time.Duration
 }
 
 // Deps are a Service's collaborators. Now defaults to time.Now; Scheduler
@@ -38,6 +42,9 @@ type Deps struct {
 	Log       *slog.Logger
 	Recorder  Recorder
 	Scheduler Scheduler
+	// Retention is how long a sent message is kept in the outbox (its text
+	// is forgotten when it is sent); default 7 days.
+	Retention time.Duration
 }
 
 // New returns a Service.
@@ -58,15 +65,16 @@ func New(d Deps) *Service {
 		d.Log = slog.New(slog.DiscardHandler)
 	}
 	base := &flow{set: d.Settings, cat: catalog.New(d.Settings.Language), now: d.Now, log: d.Log,
-		rec: d.Recorder, store: d.Store, kick: make(chan struct{}, 1)}
+		rec: d.Recorder, store: d.Store, kick: make(chan struct{}, 1), tasks: make(chan struct{}, 1)}
 	faults := &faultFlow{flow: base, store: d.Store, pinger: d.Pinger}
 	incidents := &incidentFlow{flow: base, store: d.Store}
 	duties := &dutyFlow{flow: base, store: d.Store, poster: d.Poster, sched: d.Scheduler}
 	monitors := &monitorFlow{flow: base, store: d.Store, faults: faults}
 	return &Service{
-		flow: base, faults: faults, incidents: incidents, duties: duties, timers: d.Store,
+		flow: base, faults: faults, incidents: incidents, duties: duties, timers: d.Store, tasks: d.Store, requests: d.Store,
+		retention: cmp.Or(d.Retention, 7*24*time.Hour),
 		schedules: &scheduleFlow{flow: base, store: d.Store, digests: d.Store, sched: d.Scheduler, monitors: monitors},
-		outbox:    &outbox{flow: base, store: d.Store, poster: d.Poster, faults: faults, incidents: incidents, pacer: newPacer()},
+		outbox:    &outbox{flow: base, store: d.Store, poster: d.Poster, faults: faults, incidents: incidents},
 	}
 }
 
@@ -81,6 +89,7 @@ func (noRecorder) IncidentStep(faultline.IncidentAction, time.Duration) {}
 // Command handles a slash command. Unknown commands and malformed text get
 // a reply that says what to type; nothing is stored for them.
 func (s *Service) Command(ctx context.Context, req Request) Response {
+	req.Text = storable(req.Text)
 	switch req.Command {
 	case "/fault":
 		return s.faults.command(ctx, req)
@@ -94,7 +103,13 @@ func (s *Service) Command(ctx context.Context, req Request) Response {
 
 // Press handles a button press; its action ID says whose it is (fault_…,
 // incident_…, duty_…).
+//
+// A press replayed (the same Slack trigger again) does nothing.
 func (s *Service) Press(ctx context.Context, a Action) Response {
+	a.Value = storable(a.Value)
+	if s.replayed(ctx, a.TriggerID) {
+		return s.flow.say(s.flow.cat.T("request.replayed"))
+	}
 	switch prefix(a.ID) {
 	case faultPrefix:
 		return s.faults.press(ctx, a)
@@ -109,7 +124,14 @@ func (s *Service) Press(ctx context.Context, a Action) Response {
 // Submit handles a submitted form; its callback ID says whose it is.
 // Problems keep the form open with a message under the input concerned;
 // nothing is stored until all is well.
+// A submission replayed (the same Slack trigger again) does nothing.
 func (s *Service) Submit(ctx context.Context, sub Submission) Response {
+	for k, v := range sub.Values {
+		sub.Values[k] = storable(v)
+	}
+	if s.replayed(ctx, sub.TriggerID) {
+		return Response{}
+	}
 	switch prefix(sub.CallbackID) {
 	case faultPrefix:
 		return s.faults.submit(ctx, sub)
@@ -139,12 +161,71 @@ func prefix(id string) string {
 // ThreadReply records a message written in a ticket's or an incident's
 // thread on its timeline. Messages in other threads are none of the bot's
 // business and are ignored.
+//
+// The reply is recorded in the same transaction as its event's ID, once: a
+// redelivery of an event recorded already is nil, and an error means
+// nothing was recorded and the event should be delivered again.
 func (s *Service) ThreadReply(ctx context.Context, r ThreadReply) error {
+	r.Text = storable(r.Text)
 	recorded, err := s.faults.reply(ctx, r)
-	if err != nil || recorded {
-		return err
+	if err == nil && !recorded {
+		err = s.incidents.reply(ctx, r)
 	}
-	return s.incidents.reply(ctx, r)
+	if errors.Is(err, faultline.ErrReplay) {
+		return nil
+	}
+	return err
+}
+
+// replayed reports whether the Slack trigger of a press or a submission was
+// handled already. Recording it first means a replay is dropped even while
+// the first is still being handled; a request whose trigger cannot be
+// recorded (the database is not answering) goes on, and its own write
+// fails or succeeds honestly.
+func (s *Service) replayed(ctx context.Context, trigger string) bool {
+	if trigger == "" || s.requests == nil {
+		return false
+	}
+	first, err := s.requests.FirstSeen(ctx, "trigger:"+trigger, s.flow.now())
+	if err != nil {
+		s.flow.log.WarnContext(ctx, "record request", "err", err)
+		return false
+	}
+	return !first
+}
+
+// storable makes text storable in either database: PostgreSQL refuses NUL
+// bytes and invalid UTF-8 in text, so they become U+FFFD rather than lose
+// the report.
+func storable(s string) string {
+	if strings.IndexByte(s, 0) >= 0 {
+		s = strings.ReplaceAll(s, "\x00", "\uFFFD")
+	}
+	return strings.ToValidUTF8(s, "\uFFFD")
+}
+
+// Maintain forgets what need not be kept: messages sent longer ago than the
+// retention, and request keys older than a day. The jobs run it hourly.
+func (s *Service) Maintain(ctx context.Context) error {
+	now := s.flow.now()
+	sent, err1 := s.outbox.store.PruneOutbox(ctx, now.Add(-s.retention))
+	seen, err2 := s.requests.PruneRequests(ctx, now)
+	if sent+seen > 0 {
+		s.flow.log.InfoContext(ctx, "pruned", "sent_messages", sent, "request_keys", seen)
+	}
+	return errors.Join(err1, err2)
+}
+
+// Joined is told that the bot was added to channel: the messages given up
+// because it could not post there go again, with everything waiting behind
+// them.
+func (s *Service) Joined(ctx context.Context, channel string) error {
+	n, err := s.outbox.store.RetryOutgoing(ctx, 0, channel, s.flow.now())
+	if n > 0 {
+		s.flow.log.InfoContext(ctx, "the bot joined a channel; sending what it could not", "channel", channel, "messages", n)
+		s.flow.nudge()
+	}
+	return err
 }
 
 // Apology is the message for a failure outside the flows (a transport's

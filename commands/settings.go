@@ -34,6 +34,9 @@ type Settings struct {
 	// Pace is the least time between two messages to one channel (Slack
 	// allows about one a second); 0 sends as fast as possible.
 	Pace time.Duration
+	// Burst is how many messages one channel may get at once before the
+	// pace applies; default 3.
+	Burst int
 	// Parallel is how many messages go out at once, to different
 	// channels; default 8. The console uses 1, so its output has one order.
 	Parallel int

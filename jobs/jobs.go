@@ -22,6 +22,13 @@ type Flows interface {
 	DeliverDue(ctx context.Context) (tried int, wait time.Duration, err error)
 	// Kicked signals new messages in the outbox.
 	Kicked() <-chan struct{}
+	// RunTasks does the stored work that is due, parallel at a time, and
+	// says how much it did.
+	RunTasks(ctx context.Context, parallel int) (int, error)
+	// TasksKicked signals a new task.
+	TasksKicked() <-chan struct{}
+	// Maintain prunes what need not be kept.
+	Maintain(ctx context.Context) error
 }
 
 // Config sets the schedules. ClockSchedule is a robfig/cron spec; the
@@ -40,6 +47,8 @@ type Config struct {
 	// Ran, if set, is called after each run of the clock job: the signal a
 	// test waits on instead of sleeping.
 	Ran func()
+	// Workers is how many tasks (path checks) run at once; default 8.
+	Workers int
 }
 
 // Runner runs the jobs until its context ends.
@@ -63,12 +72,16 @@ func New(flows Flows, cfg Config, log *slog.Logger) *Runner {
 	if cfg.Location == nil {
 		cfg.Location = time.UTC
 	}
+	if cfg.Workers <= 0 {
+		cfg.Workers = 8
+	}
 	return &Runner{flows: flows, cfg: cfg, log: log}
 }
 
-// Run starts the clock job and runs the delivery loop until ctx ends, then
-// waits for a clock run in progress to finish. A run still going when the
-// next is due is skipped, not doubled.
+// Run starts the clock job and the hourly maintenance, and runs the task
+// workers and the delivery loop until ctx ends, then waits for a clock run
+// in progress and the tasks running to finish. A clock run still going
+// when the next is due is skipped, not doubled.
 func (r *Runner) Run(ctx context.Context) error {
 	logger := cronLogger{r.log}
 	c := cron.New(cron.WithLocation(r.cfg.Location),
@@ -79,10 +92,52 @@ func (r *Runner) Run(ctx context.Context) error {
 	} else if _, err := c.AddJob(r.cfg.ClockSchedule, job); err != nil {
 		return fmt.Errorf("clock schedule %q: %w", r.cfg.ClockSchedule, err)
 	}
+	if _, err := c.AddFunc("@hourly", func() { r.maintain(ctx) }); err != nil {
+		return err
+	}
 	c.Start()
+	tasksDone := make(chan struct{})
+	go func() {
+		defer close(tasksDone)
+		r.work(ctx)
+	}()
 	r.deliver(ctx)
+	<-tasksDone
 	<-c.Stop().Done()
 	return nil
+}
+
+func (r *Runner) maintain(ctx context.Context) {
+	if ctx.Err() != nil {
+		return
+	}
+	ctx, cancel := context.WithTimeout(ctx, r.cfg.Timeout)
+	defer cancel()
+	if err := r.flows.Maintain(ctx); err != nil {
+		r.log.ErrorContext(ctx, "maintenance", "err", err)
+	}
+}
+
+// work runs the stored tasks as they come: at once when kicked, and every
+// Poll (another process may have stored some, or a failed one is due
+// again).
+func (r *Runner) work(ctx context.Context) {
+	for ctx.Err() == nil {
+		n, err := r.flows.RunTasks(ctx, r.cfg.Workers)
+		if err != nil && ctx.Err() == nil {
+			r.log.ErrorContext(ctx, "tasks", "err", err)
+		}
+		if n > 0 && err == nil {
+			continue
+		}
+		timer := time.NewTimer(r.cfg.Poll)
+		select {
+		case <-ctx.Done():
+		case <-r.flows.TasksKicked():
+		case <-timer.C:
+		}
+		timer.Stop()
+	}
 }
 
 func (r *Runner) clocks(ctx context.Context) {

@@ -44,6 +44,10 @@ func (f *flows) DeliverDue(context.Context) (int, time.Duration, error) {
 
 func (f *flows) Kicked() <-chan struct{} { return f.kick }
 
+func (f *flows) RunTasks(context.Context, int) (int, error) { return 0, nil }
+func (f *flows) TasksKicked() <-chan struct{}               { return nil }
+func (f *flows) Maintain(context.Context) error             { return nil }
+
 func (f *flows) counts() (fires, delivers, pending int) {
 	f.mu.Lock()
 	defer f.mu.Unlock()

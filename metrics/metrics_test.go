@@ -53,12 +53,12 @@ func TestGauges(t *testing.T) {
 		for range 2 {
 			f := faultline.Fault{Target: "x", Description: "x", Reporter: "U1", State: faultline.FaultOpen, CreatedAt: now}
 			out := []faultline.Outgoing{{Kind: faultline.OutHead, Message: faultline.Message{Channel: "C0FAULTS"}}}
-			if _, err := db.CreateFault(ctx, f, out, nil); err != nil {
+			if _, err := db.CreateFault(ctx, f, faultline.Change{Out: out}); err != nil {
 				t.Fatal(err)
 			}
 		}
 		late := faultline.Incident{Description: "x", Reporter: "U1", State: faultline.IncOpen, CreatedAt: now.Add(-2 * time.Hour)}
-		if _, err := db.CreateIncident(ctx, late, nil, nil); err != nil {
+		if _, err := db.CreateIncident(ctx, late, faultline.Change{}); err != nil {
 			t.Fatal(err)
 		}
 		reg := prometheus.NewRegistry()

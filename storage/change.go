@@ -2,10 +2,12 @@ package storage
 
 import (
 	"context"
+	"errors"
 	"strconv"
 	"time"
 
 	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
 
 	"github.com/faultline/faultline"
 )
@@ -21,9 +23,13 @@ func (db *DB) Commit(ctx context.Context, c faultline.Change) error {
 	if at.IsZero() {
 		at = time.Now()
 	}
-	return db.transaction(ctx, "commit change to "+subjectName(c), func(tx *gorm.DB) error {
-		return applyChange(tx, c, at.UTC())
+	err := db.transaction(ctx, "commit change to "+subjectName(c), func(tx *gorm.DB) error {
+		return db.applyChange(tx, c, at.UTC())
 	})
+	if errors.Is(err, faultline.ErrReplay) {
+		return faultline.ErrReplay
+	}
+	return err
 }
 
 func subjectName(c faultline.Change) string {
@@ -33,9 +39,24 @@ func subjectName(c faultline.Change) string {
 	return "fault #" + strconv.FormatInt(c.FaultID, 10)
 }
 
-// applyChange writes c inside tx: the guards first (the clock answered, the
-// row as read), then the timeline, follow-ups, clocks and messages.
-func applyChange(tx *gorm.DB, c faultline.Change, now time.Time) error {
+// applyChange writes c inside tx: the guards first (the request not seen
+// before, the task still there, the clock still pending, the row as read),
+// then the timeline, follow-ups, clocks, tasks and messages.
+func (db *DB) applyChange(tx *gorm.DB, c faultline.Change, now time.Time) error {
+	if c.Request != "" {
+		res := tx.Clauses(clause.OnConflict{DoNothing: true}).Create(&requestRow{Key: c.Request, ReceivedAt: now})
+		if res.Error != nil {
+			return res.Error
+		}
+		if res.RowsAffected == 0 {
+			return faultline.ErrReplay
+		}
+	}
+	if c.Completes != 0 {
+		if err := guarded(tx.Where("id = ?", c.Completes).Delete(&taskRow{})); err != nil {
+			return err
+		}
+	}
 	if c.Fires != nil {
 		t := c.Fires
 		res := tx.Where("fault_id = ? AND incident_id = ? AND kind = ? AND due_at = ?",
@@ -56,7 +77,10 @@ func applyChange(tx *gorm.DB, c faultline.Change, now time.Time) error {
 	if err := applyTimers(tx, c); err != nil {
 		return err
 	}
-	return insertOutgoing(tx, c.Out, c.FaultID, c.IncidentID, now)
+	if err := insertTasks(tx, c.Tasks, c.FaultID, c.IncidentID, now); err != nil {
+		return err
+	}
+	return db.insertOutgoing(tx, c.Out, c.FaultID, c.IncidentID, now)
 }
 
 // guardedWrite rewrites the ticket or incident only if it is still as read.

@@ -294,7 +294,7 @@ func (db *DB) UpdateOccurrence(ctx context.Context, read, next faultline.Occurre
 		if err := guarded(res); err != nil {
 			return err
 		}
-		return insertOutgoing(tx, out, 0, 0, now.UTC())
+		return db.insertOutgoing(tx, out, 0, 0, now.UTC())
 	})
 }
 

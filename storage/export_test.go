@@ -8,3 +8,11 @@ var MigrationCount = len(migrations)
 func (db *DB) Exec(query string, args ...any) error {
 	return db.gorm.Exec(query, args...).Error
 }
+
+// Query runs raw SQL that returns one column, for tests that look at what
+// no port shows (a plan, a column the store clears).
+func (db *DB) Query(query string, args ...any) ([]string, error) {
+	var out []string
+	err := db.gorm.Raw(query, args...).Scan(&out).Error
+	return out, err
+}

@@ -2,11 +2,15 @@ package storage
 
 import (
 	"context"
+	"database/sql"
+	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
 	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
 
 	"github.com/faultline/faultline"
 )
@@ -38,6 +42,7 @@ type faultRow struct {
 	FixedBy      string
 	EscLevel     int
 	Version      int
+	RequestKey   *string
 }
 
 func (faultRow) TableName() string { return "faults" }
@@ -53,7 +58,7 @@ func (r faultRow) fault() faultline.Fault {
 		TakenAt: fromNull(r.TakenAt), FixedAt: fromNull(r.FixedAt), ClosedAt: fromNull(r.ClosedAt),
 		RestartBy: r.RestartBy, VendorTicket: r.VendorTicket, VendorDue: r.VendorDue,
 		Resolution: faultline.Resolution{Cause: faultline.Cause(r.Cause), Done: r.Resolution, FixedBy: r.FixedBy},
-		EscLevel:   r.EscLevel, Version: r.Version,
+		EscLevel:   r.EscLevel, Version: r.Version, RequestKey: deref(r.RequestKey),
 	}
 }
 
@@ -68,6 +73,13 @@ func faultMutable(f faultline.Fault) map[string]any {
 		"cause": string(f.Resolution.Cause), "resolution": f.Resolution.Done, "fixed_by": f.Resolution.FixedBy,
 		"esc_level": f.EscLevel, "version": gorm.Expr("version + 1"),
 	}
+}
+
+func deref(s *string) string {
+	if s == nil {
+		return ""
+	}
+	return *s
 }
 
 func toNull(t time.Time) *time.Time {
@@ -105,22 +117,30 @@ func (r eventRow) event() faultline.Event {
 }
 
 // CreateFault stores a new ticket with the next F-number, its "created"
-// timeline entry, the messages that announce it and the clocks that watch
-// it, atomically; out and timers belong to the new ticket. Two processes
-// on one database never hand out the same number: PostgreSQL takes it from
-// a sequence, SQLite from a counter row in the same transaction.
-func (db *DB) CreateFault(ctx context.Context, f faultline.Fault, out []faultline.Outgoing, timers []faultline.Timer) (faultline.Fault, error) {
+// timeline entry, and with's messages, clocks and tasks, which belong to
+// it, atomically. Two processes on one database never hand out the same
+// number: PostgreSQL takes it from a sequence, SQLite from a counter row in
+// the same transaction. A ticket whose RequestKey is already on a ticket is
+// not stored again: the earlier one comes back with faultline.ErrReplay.
+func (db *DB) CreateFault(ctx context.Context, f faultline.Fault, with faultline.Change) (faultline.Fault, error) {
 	row := faultRow{
 		Target: f.Target, Site: f.Site, Description: f.Description,
 		Reporter: f.Reporter, State: string(f.State), Owner: f.Owner,
 		Channel: f.Channel, MessageTS: f.MessageTS,
-		CreatedAt: f.CreatedAt.UTC(), UpdatedAt: f.CreatedAt.UTC(),
+		CreatedAt: f.CreatedAt.UTC(), UpdatedAt: f.CreatedAt.UTC(), RequestKey: nullString(f.RequestKey),
 	}
 	var err error
 	if db.d.oneStatementReport {
-		err = db.createFaultInOneStatement(ctx, &row, out, timers)
+		err = db.createFaultInOneStatement(ctx, &row, with)
 	} else {
-		err = db.createFaultTx(ctx, &row, out, timers)
+		err = db.createFaultTx(ctx, &row, with)
+	}
+	if f.RequestKey != "" && (errors.Is(err, faultline.ErrReplay) || errors.Is(err, sql.ErrNoRows)) {
+		var earlier faultRow
+		if lookup := db.gorm.WithContext(ctx).Where("request_key = ?", f.RequestKey).Take(&earlier).Error; lookup != nil {
+			return faultline.Fault{}, fmt.Errorf("create fault: earlier report of %s: %w", f.RequestKey, translate(lookup))
+		}
+		return earlier.fault(), faultline.ErrReplay
 	}
 	if err != nil {
 		return faultline.Fault{}, fmt.Errorf("create fault: %w", translate(err))
@@ -128,49 +148,78 @@ func (db *DB) CreateFault(ctx context.Context, f faultline.Fault, out []faultlin
 	return row.fault(), nil
 }
 
+func nullString(s string) *string {
+	if s == "" {
+		return nil
+	}
+	return &s
+}
+
 // createFaultInOneStatement does the whole report in one statement, one
 // round trip: intake is the hot path, and a statement is its own
-// transaction. The number comes from the fault_numbers sequence.
-func (db *DB) createFaultInOneStatement(ctx context.Context, row *faultRow, out []faultline.Outgoing, timers []faultline.Timer) error {
+// transaction. The number comes from the fault_numbers sequence; a repeated
+// request key inserts nothing, and the statement returns no row.
+func (db *DB) createFaultInOneStatement(ctx context.Context, row *faultRow, with faultline.Change) error {
 	var q strings.Builder
 	q.WriteString(`WITH f AS (
-	INSERT INTO faults (number, target, site, description, reporter, state, owner, channel, message_ts, created_at, updated_at)
-	VALUES (nextval('fault_numbers'), ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id, number),
+	INSERT INTO faults (number, target, site, description, reporter, state, owner, channel, message_ts, created_at, updated_at, request_key)
+	VALUES (nextval('fault_numbers'), ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (request_key) DO NOTHING RETURNING id, number),
 e AS (INSERT INTO fault_events (fault_id, at, actor, kind, text) SELECT id, ?, ?, ?, ? FROM f)`)
 	args := []any{row.Target, row.Site, row.Description, row.Reporter, row.State, row.Owner, row.Channel,
-		row.MessageTS, row.CreatedAt, row.UpdatedAt, row.CreatedAt, row.Reporter, string(faultline.EventCreated), row.Description}
-	for i, o := range out {
-		r, err := newOutboxRow(o, 0, 0, row.CreatedAt)
+		row.MessageTS, row.CreatedAt, row.UpdatedAt, row.RequestKey, row.CreatedAt, row.Reporter, string(faultline.EventCreated), row.Description}
+	const placeholder = -1 // the new ticket's ID, known only inside the statement
+	headed := map[string]bool{}
+	for i, o := range with.Out {
+		r, err := newOutboxRow(o, placeholder, 0, row.CreatedAt)
 		if err != nil {
 			return err
 		}
+		key, keyArgs := "?", []any{r.Key}
+		if r.Key == "fault:"+strconv.Itoa(placeholder) {
+			key, keyArgs = "'fault:' || id", nil
+		}
 		fmt.Fprintf(&q, `,
 o%d AS (INSERT INTO outbox (key, kind, channel, fault_id, thread, user_id, payload, created_at, next_attempt_at)
-	SELECT 'fault:' || id, ?, ?, id, ?, ?, ?, ?, ? FROM f)`, i)
-		args = append(args, r.Kind, r.Channel, r.Thread, r.UserID, r.Payload, r.CreatedAt, r.NextAttemptAt)
+	SELECT %s, ?, ?, id, ?, ?, ?, ?, ? FROM f RETURNING id, key, channel, next_attempt_at)`, i, key)
+		args = append(append(args, keyArgs...), r.Kind, r.Channel, r.Thread, r.UserID, r.Payload, r.CreatedAt, r.NextAttemptAt)
+		if !headed[r.Key] { // one head per key, the key's first message
+			headed[r.Key] = true
+			fmt.Fprintf(&q, `,
+h%d AS (INSERT INTO outbox_heads (key, head_id, channel, next_attempt_at) SELECT key, id, channel, next_attempt_at FROM o%d
+	ON CONFLICT (key) DO UPDATE SET head_id = LEAST(outbox_heads.head_id, excluded.head_id))`, i, i)
+		}
 	}
-	for i, t := range timers {
+	for i, t := range with.SetTimers {
 		fmt.Fprintf(&q, `,
 t%d AS (INSERT INTO timers (fault_id, kind, due_at) SELECT id, ?, ? FROM f)`, i)
 		args = append(args, string(t.Kind), t.DueAt.UTC())
+	}
+	for i, t := range with.Tasks {
+		fmt.Fprintf(&q, `,
+k%d AS (INSERT INTO tasks (kind, fault_id, actor, due_at, created_at) SELECT ?, id, ?, ?, ? FROM f)`, i)
+		args = append(args, string(t.Kind), t.Actor, row.CreatedAt, row.CreatedAt)
 	}
 	q.WriteString("\nSELECT id, number FROM f")
 	return db.gorm.WithContext(ctx).Raw(q.String(), args...).Row().Scan(&row.ID, &row.Number)
 }
 
-func (db *DB) createFaultTx(ctx context.Context, row *faultRow, out []faultline.Outgoing, timers []faultline.Timer) error {
+func (db *DB) createFaultTx(ctx context.Context, row *faultRow, with faultline.Change) error {
 	return db.gorm.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		n, err := db.nextNumber(tx, "fault")
 		if err != nil {
 			return err
 		}
 		row.Number = n
-		if err := tx.Create(row).Error; err != nil {
-			return err
+		res := tx.Clauses(clause.OnConflict{Columns: []clause.Column{{Name: "request_key"}}, DoNothing: true}).Create(row)
+		if res.Error != nil {
+			return res.Error
+		}
+		if res.RowsAffected == 0 {
+			return faultline.ErrReplay
 		}
 		created := faultline.Event{At: row.CreatedAt, Actor: row.Reporter, Kind: faultline.EventCreated, Text: row.Description}
-		return applyChange(tx, faultline.Change{
-			FaultID: row.ID, Events: []faultline.Event{created}, Out: out, SetTimers: timers,
+		return db.applyChange(tx, faultline.Change{
+			FaultID: row.ID, Events: []faultline.Event{created}, Out: with.Out, SetTimers: with.SetTimers, Tasks: with.Tasks,
 		}, row.CreatedAt)
 	})
 }

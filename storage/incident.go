@@ -3,10 +3,12 @@ package storage
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"time"
 
 	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
 
 	"github.com/faultline/faultline"
 )
@@ -44,6 +46,7 @@ type incidentRow struct {
 	EscLevel     int
 	SummaryLevel int
 	Version      int
+	RequestKey   *string
 }
 
 func (incidentRow) TableName() string { return "incidents" }
@@ -59,7 +62,7 @@ func (r incidentRow) incident() faultline.Incident {
 		Cause: r.Cause, Measures: r.Measures, SummaryOwner: r.SummaryOwner,
 		Notice: faultline.NoticeState(r.Notice), NoticeText: r.NoticeText, NoticeBy: r.NoticeBy,
 		ExternalBy: r.ExternalBy, ExternalAt: fromNull(r.ExternalAt),
-		EscLevel: r.EscLevel, SummaryLevel: r.SummaryLevel, Version: r.Version,
+		EscLevel: r.EscLevel, SummaryLevel: r.SummaryLevel, Version: r.Version, RequestKey: deref(r.RequestKey),
 	}
 	// Both are written by this package from the structs below; an empty
 	// column is an unfiled report.
@@ -120,27 +123,42 @@ func (r followUpRow) followUp() faultline.FollowUp {
 }
 
 // CreateIncident stores a new incident with the next I-number, its
-// "created" timeline entry, and the messages and clocks that belong to it,
-// in one transaction.
-func (db *DB) CreateIncident(ctx context.Context, i faultline.Incident, out []faultline.Outgoing, timers []faultline.Timer) (faultline.Incident, error) {
+// "created" timeline entry, and with's messages, clocks and tasks, which
+// belong to it, in one transaction. An incident whose RequestKey is already
+// on one is not stored again: the earlier one comes back with
+// faultline.ErrReplay.
+func (db *DB) CreateIncident(ctx context.Context, i faultline.Incident, with faultline.Change) (faultline.Incident, error) {
 	row := incidentRow{
 		Description: i.Description, Systems: i.Systems, NoticedHow: i.NoticedHow, Reporter: i.Reporter,
 		State: string(i.State), Severity: string(i.Severity), CreatedAt: i.CreatedAt.UTC(), UpdatedAt: i.CreatedAt.UTC(),
+		RequestKey: nullString(i.RequestKey),
 	}
-	err := db.gorm.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	err := db.transaction(ctx, "create incident", func(tx *gorm.DB) error {
 		n, err := db.nextNumber(tx, "incident")
 		if err != nil {
 			return err
 		}
 		row.Number = n
-		if err := tx.Create(&row).Error; err != nil {
-			return err
+		res := tx.Clauses(clause.OnConflict{Columns: []clause.Column{{Name: "request_key"}}, DoNothing: true}).Create(&row)
+		if res.Error != nil {
+			return res.Error
+		}
+		if res.RowsAffected == 0 {
+			return faultline.ErrReplay
 		}
 		created := faultline.Event{At: row.CreatedAt, Actor: row.Reporter, Kind: faultline.EventCreated, Text: row.Description}
-		return applyChange(tx, faultline.Change{IncidentID: row.ID, Events: []faultline.Event{created}, Out: out, SetTimers: timers}, row.CreatedAt)
+		return db.applyChange(tx, faultline.Change{IncidentID: row.ID, Events: []faultline.Event{created}, Out: with.Out,
+			SetTimers: with.SetTimers, Tasks: with.Tasks}, row.CreatedAt)
 	})
+	if errors.Is(err, faultline.ErrReplay) {
+		earlier, lookup := db.findIncident(ctx, "request_key = ?", i.RequestKey)
+		if lookup != nil {
+			return faultline.Incident{}, lookup
+		}
+		return earlier, faultline.ErrReplay
+	}
 	if err != nil {
-		return faultline.Incident{}, fmt.Errorf("create incident: %w", translate(err))
+		return faultline.Incident{}, err
 	}
 	return row.incident(), nil
 }

@@ -234,6 +234,51 @@ CREATE INDEX incidents_created ON incidents (created_at)
 DROP INDEX duty_occurrences_remind;
 CREATE INDEX duty_occurrences_remind ON duty_occurrences (remind_at) WHERE state = 'pending' AND escalated_at IS NULL
 `, nil},
+	// Work after the answer is stored (tasks); the outbox is picked by one
+	// head row per key, found by an index whatever the backlog and the
+	// statistics; the pace per channel is kept in the database for every
+	// process (a GCRA arrival time in microseconds); a report remembers the
+	// request that made it.
+	{6, "tasks, outbox heads and paces, request keys", `
+CREATE TABLE tasks (
+	id            {{id}},
+	kind          TEXT NOT NULL,
+	fault_id      BIGINT NOT NULL DEFAULT 0,
+	incident_id   BIGINT NOT NULL DEFAULT 0,
+	actor         TEXT NOT NULL DEFAULT '',
+	due_at        {{time}} NOT NULL,
+	attempts      INTEGER NOT NULL DEFAULT 0,
+	claimed_until {{time}},
+	error         TEXT NOT NULL DEFAULT '',
+	created_at    {{time}} NOT NULL
+);
+CREATE INDEX tasks_due ON tasks (due_at);
+CREATE TABLE outbox_heads (
+	key             TEXT PRIMARY KEY,
+	head_id         BIGINT NOT NULL,
+	channel         TEXT NOT NULL DEFAULT '',
+	next_attempt_at {{time}} NOT NULL,
+	claimed_until   {{time}},
+	blocked         TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX outbox_heads_due ON outbox_heads (next_attempt_at) WHERE blocked = '';
+CREATE INDEX outbox_heads_channel ON outbox_heads (channel) WHERE blocked <> '';
+INSERT INTO outbox_heads (key, head_id, next_attempt_at)
+	SELECT key, MIN(id), MIN(next_attempt_at) FROM outbox WHERE sent_at IS NULL AND failed_at IS NULL GROUP BY key;
+UPDATE outbox_heads SET channel = (SELECT o.channel FROM outbox o WHERE o.id = outbox_heads.head_id),
+	next_attempt_at = (SELECT o.next_attempt_at FROM outbox o WHERE o.id = outbox_heads.head_id);
+DROP INDEX outbox_due;
+CREATE INDEX outbox_failed ON outbox (id) WHERE failed_at IS NOT NULL;
+CREATE INDEX outbox_sent ON outbox (sent_at) WHERE sent_at IS NOT NULL;
+CREATE TABLE paces (
+	channel TEXT PRIMARY KEY,
+	tat     BIGINT NOT NULL
+);
+ALTER TABLE faults ADD COLUMN request_key TEXT;
+CREATE UNIQUE INDEX faults_request ON faults (request_key);
+ALTER TABLE incidents ADD COLUMN request_key TEXT;
+CREATE UNIQUE INDEX incidents_request ON incidents (request_key)
+`, nil},
 }
 
 // Migrate applies every migration the database has not recorded, all in

@@ -57,6 +57,6 @@ func (db *DB) SaveMonitorState(ctx context.Context, read, next faultline.Monitor
 		if err := guarded(res); err != nil {
 			return err
 		}
-		return applyChange(tx, c, next.LastCheck)
+		return db.applyChange(tx, c, next.LastCheck)
 	})
 }

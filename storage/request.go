@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"time"
 
-	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
 )
 
@@ -20,21 +19,24 @@ type requestRow struct {
 
 func (requestRow) TableName() string { return "slack_requests" }
 
-// FirstSeen records key (a Slack event_id or similar) and reports whether
-// this is the first time it arrived. A redelivery returns false, so the
-// caller skips the side effects. Keys older than a day are forgotten.
+// FirstSeen records key (a Slack trigger ID or similar) and reports whether
+// this is the first time it arrived. A replay returns false, so the caller
+// skips the side effects. PruneRequests forgets keys after a day.
 func (db *DB) FirstSeen(ctx context.Context, key string, at time.Time) (bool, error) {
-	var inserted int64
-	err := db.gorm.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		if err := tx.Where("received_at < ?", at.Add(-seenFor).UTC()).Delete(&requestRow{}).Error; err != nil {
-			return err
-		}
-		res := tx.Clauses(clause.OnConflict{DoNothing: true}).Create(&requestRow{Key: key, ReceivedAt: at.UTC()})
-		inserted = res.RowsAffected
-		return res.Error
-	})
-	if err != nil {
-		return false, fmt.Errorf("record request %s: %w", key, translate(err))
+	res := db.gorm.WithContext(ctx).Clauses(clause.OnConflict{DoNothing: true}).Create(&requestRow{Key: key, ReceivedAt: at.UTC()})
+	if res.Error != nil {
+		return false, fmt.Errorf("record request %s: %w", key, translate(res.Error))
 	}
-	return inserted == 1, nil
+	return res.RowsAffected == 1, nil
+}
+
+// PruneRequests forgets the request keys received a day or more before
+// now: Slack retries an event for minutes, and a signed request older than
+// five minutes is refused anyway.
+func (db *DB) PruneRequests(ctx context.Context, now time.Time) (int64, error) {
+	res := db.gorm.WithContext(ctx).Where("received_at < ?", now.Add(-seenFor).UTC()).Delete(&requestRow{})
+	if res.Error != nil {
+		return 0, fmt.Errorf("prune requests: %w", translate(res.Error))
+	}
+	return res.RowsAffected, nil
 }

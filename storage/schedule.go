@@ -99,6 +99,6 @@ func (db *DB) FireSchedule(ctx context.Context, read faultline.Schedule, next ti
 		if err != nil {
 			return err
 		}
-		return applyChange(tx, c, now)
+		return db.applyChange(tx, c, now)
 	})
 }

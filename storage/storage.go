@@ -10,14 +10,19 @@ package storage
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
+	"net"
 	"net/url"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/glebarez/sqlite"
+	"github.com/jackc/pgx/v5/pgconn"
 	"gorm.io/driver/postgres"
 	"gorm.io/gorm"
 
@@ -48,7 +53,12 @@ type dialect struct {
 	// oneStatementReport stores a report in one round trip (PostgreSQL's
 	// data-modifying CTEs) instead of a transaction of several.
 	oneStatementReport bool
-	pool               func(*sql.DB)
+	// least and greatest are the two-argument minimum and maximum.
+	least, greatest string
+	// rowLocks: SELECT … FOR UPDATE and SKIP LOCKED exist (PostgreSQL); on
+	// SQLite a write transaction holds the whole database anyway.
+	rowLocks bool
+	pool     func(*sql.DB)
 }
 
 var (
@@ -63,6 +73,7 @@ var (
 			return n, tx.Raw("SELECT nextval(?::regclass)", kind+"_numbers").Scan(&n).Error
 		},
 		oneStatementReport: true,
+		least:              "LEAST", greatest: "GREATEST", rowLocks: true,
 		pool: func(db *sql.DB) {
 			db.SetMaxOpenConns(20)
 			db.SetMaxIdleConns(10)
@@ -77,6 +88,7 @@ var (
 		nextNumber: func(tx *gorm.DB, kind string) (n int64, err error) {
 			return n, tx.Raw("UPDATE counters SET value = value + 1 WHERE name = ? RETURNING value", kind).Scan(&n).Error
 		},
+		least: "MIN", greatest: "MAX",
 		// One writer at a time is all SQLite allows; a single connection
 		// makes the wait happen in Go rather than in busy retries.
 		pool: func(db *sql.DB) { db.SetMaxOpenConns(1) },
@@ -175,8 +187,42 @@ func translate(err error) error {
 		return faultline.ErrNotFound
 	case errors.Is(err, gorm.ErrDuplicatedKey):
 		return faultline.ErrConflict
+	case errors.Is(err, faultline.ErrConflict), errors.Is(err, faultline.ErrReplay), errors.Is(err, faultline.ErrNotFound):
+		return err
+	case transient(err):
+		return fmt.Errorf("%w (%v)", faultline.ErrUnavailable, err)
 	}
 	return err
+}
+
+// transient reports whether err says the database could not be reached or
+// gave the transaction up, rather than that the statement was wrong: a
+// refused or dropped connection, a server shutting down or starting, a
+// serialization failure or deadlock, too many connections, or SQLite busy.
+// Such a write did not happen, and may succeed when tried again.
+func transient(err error) bool {
+	var pe *pgconn.PgError
+	var ce *pgconn.ConnectError
+	var ne net.Error
+	var coded interface{ Code() int }
+	switch {
+	case errors.As(err, &pe):
+		switch {
+		case strings.HasPrefix(pe.Code, "08"), pe.Code == "57P01", pe.Code == "57P02", pe.Code == "57P03",
+			pe.Code == "40001", pe.Code == "40P01", pe.Code == "53300":
+			return true
+		}
+		return false
+	case errors.As(err, &ce), errors.As(err, &ne), pgconn.SafeToRetry(err):
+		return true
+	case errors.Is(err, driver.ErrBadConn), errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF),
+		errors.Is(err, syscall.ECONNREFUSED), errors.Is(err, syscall.ECONNRESET), errors.Is(err, syscall.EPIPE):
+		return true
+	case errors.As(err, &coded):
+		c := coded.Code() & 0xff // SQLite's primary result code
+		return c == 5 || c == 6  // SQLITE_BUSY, SQLITE_LOCKED
+	}
+	return strings.Contains(err.Error(), "conn closed") || strings.Contains(err.Error(), "connection refused")
 }
 
 // guarded runs an UPDATE that must change exactly the row as it was read

@@ -28,25 +28,6 @@ func TestContract(t *testing.T) {
 	}
 }
 
-func TestFirstSeen(t *testing.T) {
-	storagetest.Run(t, func(t *testing.T, db *storage.DB) {
-		ctx := context.Background()
-		first, err := db.FirstSeen(ctx, "Ev1", t0)
-		if err != nil || !first {
-			t.Fatalf("first = %v, %v", first, err)
-		}
-		again, err := db.FirstSeen(ctx, "Ev1", t0.Add(time.Minute))
-		if err != nil || again {
-			t.Fatalf("redelivery = %v, %v; want false", again, err)
-		}
-		// A day later the key is forgotten and may be seen anew.
-		later, err := db.FirstSeen(ctx, "Ev1", t0.Add(25*time.Hour))
-		if err != nil || !later {
-			t.Fatalf("after a day = %v, %v; want true", later, err)
-		}
-	})
-}
-
 // The gauges /metrics reads: tickets by state, the outbox's depth, and the
 // incident reports overdue and summaries owed.
 func TestGauges(t *testing.T) {
@@ -54,11 +35,11 @@ func TestGauges(t *testing.T) {
 		ctx := context.Background()
 		out := []faultline.Outgoing{{Kind: faultline.OutHead, Message: faultline.Message{Channel: "C0FAULTS"}}}
 		for range 3 {
-			if _, err := db.CreateFault(ctx, faultline.Fault{Target: "x", Description: "x", Reporter: "U1", State: faultline.FaultOpen, CreatedAt: t0}, out, nil); err != nil {
+			if _, err := db.CreateFault(ctx, faultline.Fault{Target: "x", Description: "x", Reporter: "U1", State: faultline.FaultOpen, CreatedAt: t0}, faultline.Change{Out: out}); err != nil {
 				t.Fatal(err)
 			}
 		}
-		if _, err := db.CreateIncident(ctx, faultline.Incident{Description: "x", Reporter: "U1", State: faultline.IncOpen, CreatedAt: t0}, nil, nil); err != nil {
+		if _, err := db.CreateIncident(ctx, faultline.Incident{Description: "x", Reporter: "U1", State: faultline.IncOpen, CreatedAt: t0}, faultline.Change{}); err != nil {
 			t.Fatal(err)
 		}
 		counts, err := db.CountFaults(ctx)
@@ -66,7 +47,7 @@ func TestGauges(t *testing.T) {
 			t.Fatalf("counts = %v, %v", counts, err)
 		}
 		p, _ := db.PendingOutbox(ctx, t0, 10)
-		if err := db.OutgoingFailed(ctx, p[0].ID, "not_in_channel", t0); err != nil {
+		if err := db.OutgoingFailed(ctx, p[0], "not_in_channel", t0, true); err != nil {
 			t.Fatal(err)
 		}
 		pending, failed, err := db.OutboxDepth(ctx)

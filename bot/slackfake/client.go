@@ -3,8 +3,11 @@ package slackfake
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
+	"hash/fnv"
 	"net/http"
 	"net/url"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -19,6 +22,24 @@ type Bot struct {
 	Now    func() time.Time
 }
 
+// triggers numbers the trigger IDs handed out.
+var triggers atomic.Int64
+
+// Trigger is a new trigger ID, as Slack gives every command, press and
+// submission; what says what it was for, for reading failures.
+func Trigger(what string) string {
+	return fmt.Sprintf("1337.%d.%s", triggers.Add(1), what)
+}
+
+// ViewID is the modal's ID for a submission: the same for the same person
+// submitting the same form again (after its field errors, as Slack keeps
+// the view), different for another form.
+func ViewID(user, callbackID, metadata string) string {
+	h := fnv.New64a()
+	fmt.Fprintf(h, "%s\x00%s\x00%s", user, callbackID, metadata)
+	return fmt.Sprintf("V%X", h.Sum64())
+}
+
 // Command posts a slash command as user in channel and returns the
 // response. The form carries every field Slack sends.
 func (b Bot) Command(t testing.TB, user, channel, command, text string) *http.Response {
@@ -26,7 +47,7 @@ func (b Bot) Command(t testing.TB, user, channel, command, text string) *http.Re
 		"token": {"deprecated-verification-token"}, "team_id": {"T0FAKE"}, "team_domain": {"example"},
 		"channel_id": {channel}, "channel_name": {"general"}, "user_id": {user}, "user_name": {user},
 		"command": {command}, "text": {text}, "api_app_id": {"A0FAULTLINE"},
-		"response_url": {b.Slack.ResponseURL()}, "trigger_id": {"1337.42.trigger" + user},
+		"response_url": {b.Slack.ResponseURL()}, "trigger_id": {Trigger("command" + user)},
 	}
 	return b.Post(t, "/slack/commands", "application/x-www-form-urlencoded", []byte(form.Encode()))
 }
@@ -85,7 +106,7 @@ func (b Bot) BlockAction(user, channel, ts, threadTS, actionID, value string) ma
 	return map[string]any{
 		"type": "block_actions", "user": map[string]any{"id": user, "username": user, "team_id": "T0FAKE"},
 		"team": map[string]any{"id": "T0FAKE", "domain": "example"}, "api_app_id": "A0FAULTLINE",
-		"trigger_id": "1337.42.press" + user, "response_url": b.Slack.ResponseURL(),
+		"trigger_id": Trigger("press" + user), "response_url": b.Slack.ResponseURL(),
 		"container": map[string]any{"type": "message", "message_ts": ts, "channel_id": channel, "is_ephemeral": false, "thread_ts": threadTS},
 		"channel":   map[string]any{"id": channel, "name": "faults"},
 		"message":   map[string]any{"type": "message", "ts": ts, "thread_ts": threadTS, "bot_id": "B0FAULTLINE", "text": "…"},
@@ -112,8 +133,8 @@ func (b Bot) ViewSubmission(user, callbackID, metadata string, values map[string
 	}
 	return map[string]any{
 		"type": "view_submission", "user": map[string]any{"id": user, "team_id": "T0FAKE"},
-		"team": map[string]any{"id": "T0FAKE"}, "api_app_id": "A0FAULTLINE", "trigger_id": "1337.42.submit",
-		"view": map[string]any{"id": "V0FAKE", "type": "modal", "callback_id": callbackID,
+		"team": map[string]any{"id": "T0FAKE"}, "api_app_id": "A0FAULTLINE", "trigger_id": Trigger("submit" + user),
+		"view": map[string]any{"id": ViewID(user, callbackID, metadata), "type": "modal", "callback_id": callbackID,
 			"private_metadata": metadata, "state": map[string]any{"values": state}, "hash": "1.abc"},
 	}
 }
@@ -128,6 +149,20 @@ func ThreadReply(eventID, user, channel, threadTS, ts, text string) map[string]a
 		"event": map[string]any{
 			"type": "message", "channel": channel, "user": user, "text": text, "ts": ts,
 			"thread_ts": threadTS, "parent_user_id": "U0FAULTLINE", "event_ts": ts, "channel_type": "channel",
+		},
+	}
+}
+
+// MemberJoined builds an event_callback envelope for user joining channel
+// (member_joined_channel, as Slack sends it when the bot is invited).
+func MemberJoined(eventID, user, channel string) map[string]any {
+	return map[string]any{
+		"token": "XXYYZZ", "team_id": "T0FAKE", "api_app_id": "A0FAULTLINE", "type": "event_callback",
+		"event_id": eventID, "event_time": 1700000200,
+		"authorizations": []any{map[string]any{"team_id": "T0FAKE", "user_id": "U0FAULTLINE", "is_bot": true, "is_enterprise_install": false}},
+		"event": map[string]any{
+			"type": "member_joined_channel", "user": user, "channel": channel, "channel_type": "C",
+			"team": "T0FAKE", "inviter": "U0ADMIN", "event_ts": "1700000200.000100",
 		},
 	}
 }

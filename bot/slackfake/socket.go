@@ -141,6 +141,6 @@ func SlashCommand(user, channel, command, text string) map[string]any {
 		"token": "deprecated", "team_id": "T0FAKE", "team_domain": "example", "channel_id": channel,
 		"channel_name": "general", "user_id": user, "user_name": user, "command": command, "text": text,
 		"api_app_id": "A0FAULTLINE", "is_enterprise_install": "false",
-		"response_url": "https://hooks.slack.com/commands/T0FAKE/1/x", "trigger_id": "1337.42.socket",
+		"response_url": "https://hooks.slack.com/commands/T0FAKE/1/x", "trigger_id": Trigger("socket" + user),
 	}
 }

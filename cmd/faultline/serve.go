@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"strings"
 
@@ -46,13 +47,16 @@ func (e environment) serve(ctx context.Context, args []string) error {
 	defer pinger.Close()
 	api := bot.NewWebAPI(cfg.Env.BotToken, cfg.Env.APIURL)
 	api.Now = e.now
+	if err := checkToken(ctx, api, log); err != nil {
+		return err
+	}
 	svc := newService(cfg, commands.Deps{Store: db, Pinger: pinger, Poster: api, Log: log, Recorder: metrics.NewFlows(reg), Now: e.now}, e.pace)
 	if err := svc.Start(ctx); err != nil {
 		return err
 	}
 	metrics := bot.NewMetrics(reg)
 	sc := bot.ServerConfig{
-		Handler: svc, API: api, Dedup: db, SigningSecret: cfg.Env.SigningSecret,
+		Handler: svc, API: api, SigningSecret: cfg.Env.SigningSecret,
 		Ready: db.Ping, Gatherer: reg, Metrics: metrics, Log: log,
 		Workers: bot.NewWorkers(log, metrics.WorkFailed),
 	}
@@ -73,6 +77,22 @@ func (e environment) serve(ctx context.Context, args []string) error {
 	err = errors.Join(err, <-jobsDone)
 	log.Info("stopped", "err", err)
 	return err
+}
+
+// checkToken asks Slack who the bot is. A refused token stops the bot with
+// what to do; Slack being unreachable does not, since reports are still
+// taken and their messages wait in the outbox.
+func checkToken(ctx context.Context, api *bot.WebAPI, log *slog.Logger) error {
+	user, team, err := api.AuthTest(ctx)
+	switch {
+	case bot.TokenRefused(err):
+		return fmt.Errorf("Slack refuses SLACK_BOT_TOKEN (%w): set it to the Bot User OAuth Token (xoxb-…) of the installed app, from OAuth & Permissions; reinstall the app if it was revoked", err)
+	case err != nil:
+		log.WarnContext(ctx, "cannot reach Slack to check the bot token; starting anyway, messages wait in the outbox", "err", err)
+	default:
+		log.InfoContext(ctx, "slack token works", "bot_user", user, "team", team)
+	}
+	return nil
 }
 
 // requireSlack explains which Slack setting is missing: the bot token

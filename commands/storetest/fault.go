@@ -24,7 +24,7 @@ var faultContracts = []contract{
 func createFaultNumbersTimelineOutboxTimers(t *testing.T, open Open) {
 	s, _ := open(t)
 	timers := []faultline.Timer{{Kind: faultline.TimerAck, DueAt: t0.Add(15 * time.Minute)}}
-	a, err := s.CreateFault(ctx, newFault("网络不通"), head("C0FAULTS"), timers)
+	a, err := s.CreateFault(ctx, newFault("网络不通"), faultline.Change{Out: head("C0FAULTS"), SetTimers: timers})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -154,7 +154,7 @@ func concurrentWritersUniqueNumbers(t *testing.T, open Open) {
 		s := stores[w%2]
 		wg.Go(func() {
 			for i := 0; i < each; i++ {
-				f, err := s.CreateFault(ctx, newFault("race"), nil, nil)
+				f, err := s.CreateFault(ctx, newFault("race"), faultline.Change{})
 				if err != nil {
 					t.Error(err)
 					return

@@ -20,7 +20,7 @@ func declare(t *testing.T, s commands.Store, reporter, text string) faultline.In
 	t.Helper()
 	i, err := s.CreateIncident(ctx, faultline.Incident{
 		Description: text, Reporter: reporter, State: faultline.IncOpen, CreatedAt: t0,
-	}, head("G0INCIDENTS"), []faultline.Timer{{Kind: faultline.TimerReport, DueAt: t0.Add(time.Hour)}})
+	}, faultline.Change{Out: head("G0INCIDENTS"), SetTimers: []faultline.Timer{{Kind: faultline.TimerReport, DueAt: t0.Add(time.Hour)}}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -34,7 +34,7 @@ func incidentsStoredListedAndGuarded(t *testing.T, open Open) {
 	if a.Number != 1 || b.Number != 2 || a.Ref() != "I-1" {
 		t.Fatalf("numbers %d, %d", a.Number, b.Number)
 	}
-	if f, _ := s.CreateFault(ctx, newFault("x"), nil, nil); f.Number != 1 {
+	if f, _ := s.CreateFault(ctx, newFault("x"), faultline.Change{}); f.Number != 1 {
 		t.Fatalf("fault numbers are separate from incident numbers: F-%d", f.Number)
 	}
 	mine, err := s.Incidents(ctx, faultline.OpenIncidentStates, "U0A", 10)

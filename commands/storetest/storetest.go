@@ -40,6 +40,8 @@ func Run(t *testing.T, open Open) {
 	all = append(all, dutyContracts...)
 	all = append(all, scheduleContracts...)
 	all = append(all, monitorContracts...)
+	all = append(all, requestContracts...)
+	all = append(all, taskContracts...)
 	for _, c := range all {
 		t.Run(c.name, func(t *testing.T) {
 			t.Parallel()
@@ -62,7 +64,7 @@ func newFault(desc string) faultline.Fault {
 
 func create(t *testing.T, s commands.Store, desc string) faultline.Fault {
 	t.Helper()
-	f, err := s.CreateFault(ctx, newFault(desc), nil, nil)
+	f, err := s.CreateFault(ctx, newFault(desc), faultline.Change{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -24,7 +24,7 @@ func timersAnsweredOnce(t *testing.T, open Open) {
 	stores := []commands.Store{a, another()}
 	const n = 20
 	for i := 0; i < n; i++ {
-		if _, err := a.CreateFault(ctx, newFault("x"), nil, []faultline.Timer{{Kind: faultline.TimerAck, DueAt: t0}}); err != nil {
+		if _, err := a.CreateFault(ctx, newFault("x"), faultline.Change{SetTimers: []faultline.Timer{{Kind: faultline.TimerAck, DueAt: t0}}}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -76,9 +76,9 @@ func timersAnsweredOnce(t *testing.T, open Open) {
 // nothing. Clocks not yet due are left alone.
 func timerRescheduleAndCancel(t *testing.T, open Open) {
 	s, _ := open(t)
-	f, err := s.CreateFault(ctx, newFault("x"), nil, []faultline.Timer{
+	f, err := s.CreateFault(ctx, newFault("x"), faultline.Change{SetTimers: []faultline.Timer{
 		{Kind: faultline.TimerAck, DueAt: t0}, {Kind: faultline.TimerResolve, DueAt: t0.Add(time.Hour)},
-	})
+	}})
 	if err != nil {
 		t.Fatal(err)
 	}
