@@ -24,16 +24,28 @@ import (
 // endpoint takes the largest body Slack sends it, with room to spare: a
 // slash command is a short form (its text at most a few thousand
 // characters), an interaction carries the message or form it came from, an
-// event a message of up to 40,000 characters. A larger body is refused
-// with 413 before it is read further, one that says it is larger at once;
-// and at most maxInFlight Slack requests are read at a time (the rest get
-// 503 and Slack's retry), so slow senders cannot hold the memory.
+// event a message of up to 40,000 characters. A body that says it is
+// larger is refused with 413 at once, one that turns out larger as soon as
+// it does.
+//
+// Reading is bounded too, so slow senders cannot hold the memory: at most
+// maxSmallReads bodies of up to smallBody bytes (Slack's usual requests)
+// and maxLargeReads larger or unannounced ones are read at a time, in
+// separate pools so that a crowd of large senders does not keep out a
+// slash command; beyond that the answer is 503 (Slack retries). At most
+// maxHandling verified requests are handled at once, a newcomer waiting up
+// to handlingWait for its turn.
 const (
 	MaxCommandBody     = 64 << 10
 	MaxInteractionBody = 512 << 10
 	MaxEventBody       = 512 << 10
 	MaxBody            = MaxInteractionBody // the largest of them
-	maxInFlight        = 64
+
+	smallBody     = 16 << 10
+	maxSmallReads = 1024 // at most 16 MiB of small bodies
+	maxLargeReads = 32   // at most 16 MiB of large ones
+	maxHandling   = 64
+	handlingWait  = time.Second
 )
 
 // ServerConfig wires an HTTP transport.
@@ -52,9 +64,9 @@ type ServerConfig struct {
 // Server is the HTTP transport: Slack's slash commands, interactions and
 // events, plus health, readiness and metrics.
 type Server struct {
-	cfg      ServerConfig
-	d        *dispatcher
-	inFlight chan struct{}
+	cfg                ServerConfig
+	d                  *dispatcher
+	small, large, busy chan struct{} // the reading pools; the handlers
 }
 
 // NewServer returns a Server. Now defaults to time.Now.
@@ -62,9 +74,10 @@ func NewServer(cfg ServerConfig) *Server {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
-	return &Server{cfg: cfg, inFlight: make(chan struct{}, maxInFlight), d: &dispatcher{
-		handler: cfg.Handler, api: cfg.API, work: cfg.Workers, now: cfg.Now, log: cfg.Log,
-	}}
+	return &Server{cfg: cfg, small: make(chan struct{}, maxSmallReads), large: make(chan struct{}, maxLargeReads),
+		busy: make(chan struct{}, maxHandling), d: &dispatcher{
+			handler: cfg.Handler, api: cfg.API, work: cfg.Workers, now: cfg.Now, log: cfg.Log,
+		}}
 }
 
 // Routes returns the server's endpoints.
@@ -134,10 +147,9 @@ func (s *Server) counted(endpoint string, h http.HandlerFunc) http.Handler {
 	})
 }
 
-// slack wraps a Slack endpoint: the body is read (bounded, and only while
-// fewer than maxInFlight others are) and its signature verified before
-// anything parses it; forged, stale or unsigned requests get 401 and reach
-// nothing else.
+// slack wraps a Slack endpoint: the body is read (bounded, in its pool)
+// and its signature verified before anything parses it; forged, stale or
+// unsigned requests get 401 and reach nothing else.
 func (s *Server) slack(kind string, limit int64, h func(w http.ResponseWriter, r *http.Request, body []byte)) http.Handler {
 	return s.counted(kind, func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
@@ -145,15 +157,18 @@ func (s *Server) slack(kind string, limit int64, h func(w http.ResponseWriter, r
 			http.Error(w, "request body too large", http.StatusRequestEntityTooLarge)
 			return
 		}
+		pool := s.large
+		if r.ContentLength >= 0 && r.ContentLength <= smallBody {
+			pool = s.small
+		}
 		select {
-		case s.inFlight <- struct{}{}:
-			defer func() { <-s.inFlight }()
+		case pool <- struct{}{}:
 		default:
-			w.Header().Set("Retry-After", "1")
-			http.Error(w, "busy, try again", http.StatusServiceUnavailable)
+			busy(w)
 			return
 		}
 		body, err := readBody(w, r, limit)
+		<-pool
 		if err != nil {
 			var tooBig *http.MaxBytesError
 			if errors.As(err, &tooBig) {
@@ -168,10 +183,24 @@ func (s *Server) slack(kind string, limit int64, h func(w http.ResponseWriter, r
 			http.Error(w, "invalid signature", http.StatusUnauthorized)
 			return
 		}
+		wait := time.NewTimer(handlingWait)
+		defer wait.Stop()
+		select {
+		case s.busy <- struct{}{}:
+			defer func() { <-s.busy }()
+		case <-wait.C:
+			busy(w)
+			return
+		}
 		r.Body = io.NopCloser(bytes.NewReader(body))
 		h(w, r, body)
 		s.cfg.Metrics.handling.WithLabelValues(kind).Observe(time.Since(start).Seconds())
 	})
+}
+
+func busy(w http.ResponseWriter) {
+	w.Header().Set("Retry-After", "1")
+	http.Error(w, "busy, try again", http.StatusServiceUnavailable)
 }
 
 // readBody reads at most limit bytes, into a buffer of the declared length

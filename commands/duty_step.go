@@ -22,26 +22,33 @@ const (
 
 // press handles the owner's buttons on a reminder.
 func (f *dutyFlow) press(ctx context.Context, a Action) Response {
+	var snooze time.Duration
+	switch {
+	case a.ID == ActionDutyDone, a.ID == ActionDutyNote, a.ID == ActionDutyCant:
+	case strings.HasPrefix(a.ID, ActionDutySnooze):
+		// Only the lengths the reminder offers: a forged -5 or 3000000
+		// would put the reminder in the past or in another century.
+		hours, err := strconv.Atoi(strings.TrimPrefix(a.ID, ActionDutySnooze))
+		snooze = time.Duration(hours) * time.Hour
+		if err != nil || !slices.Contains(faultline.SnoozeChoices, snooze) {
+			return f.say(f.cat.T("duty.bad_snooze"))
+		}
+	default:
+		return f.say(f.cat.T("action.unknown"))
+	}
 	o, refusal := f.ownOccurrence(ctx, a.User, a.Value)
 	if refusal != nil {
 		return *refusal
 	}
-	switch {
-	case a.ID == ActionDutyDone:
+	switch a.ID {
+	case ActionDutyDone:
 		return f.confirm(ctx, o, true, a.User, "")
-	case a.ID == ActionDutyNote:
+	case ActionDutyNote:
 		return Response{Modal: f.noteModal(o, a.Value)}
-	case a.ID == ActionDutyCant:
+	case ActionDutyCant:
 		return Response{Modal: f.cantModal(o, a.Value)}
-	case strings.HasPrefix(a.ID, ActionDutySnooze):
-		hours, err := strconv.Atoi(strings.TrimPrefix(a.ID, ActionDutySnooze))
-		d := time.Duration(hours) * time.Hour
-		if err != nil || !slices.Contains(faultline.SnoozeChoices, d) {
-			return f.say(f.cat.T("duty.bad_snooze"))
-		}
-		return f.snooze(ctx, o, d)
 	}
-	return f.say(f.cat.T("action.unknown"))
+	return f.snooze(ctx, o, snooze)
 }
 
 // ownOccurrence reads the occurrence a button is about; only its owner

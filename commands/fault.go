@@ -182,7 +182,7 @@ func (f *faultFlow) open(ctx context.Context, user string, t target, description
 			{Kind: faultline.TimerResolve, DueAt: now.Add(f.set.Deadlines.Resolve)}}
 	}
 	var ticket faultline.Fault
-	err := f.persist(ctx, func() (err error) {
+	err := f.persist(ctx, func(ctx context.Context) (err error) {
 		ticket, err = f.store.CreateFault(ctx, faultline.Fault{
 			Target: t.name, Site: t.site, Description: description, RequestKey: key,
 			Reporter: user, State: faultline.FaultOpen, CreatedAt: now,

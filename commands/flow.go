@@ -33,7 +33,7 @@ func (f *flow) commit(ctx context.Context, c faultline.Change) error {
 	if c.At.IsZero() {
 		c.At = f.now()
 	}
-	if err := f.persist(ctx, func() error { return f.store.Commit(ctx, c) }); err != nil {
+	if err := f.persist(ctx, func(ctx context.Context) error { return f.store.Commit(ctx, c) }); err != nil {
 		return err
 	}
 	f.nudge()
@@ -46,26 +46,24 @@ func (f *flow) commit(ctx context.Context, c faultline.Change) error {
 const writeBudget = 2 * time.Second
 
 // persist runs write, and again, with a growing pause, while it fails with
-// faultline.ErrUnavailable, for at most writeBudget; then it returns the
-// last error.
-func (f *flow) persist(ctx context.Context, write func() error) error {
+// faultline.ErrUnavailable, for at most writeBudget in all (each attempt's
+// context ends with the budget); then it returns the last error.
+func (f *flow) persist(ctx context.Context, write func(ctx context.Context) error) error {
 	return persistFor(ctx, writeBudget, write)
 }
 
 // persistFor is persist with its own budget.
-func persistFor(ctx context.Context, within time.Duration, write func() error) error {
-	budget := time.NewTimer(within)
-	defer budget.Stop()
+func persistFor(ctx context.Context, within time.Duration, write func(ctx context.Context) error) error {
+	ctx, cancel := context.WithTimeout(ctx, within)
+	defer cancel()
 	pause := 50 * time.Millisecond
 	for {
-		err := write()
+		err := write(ctx)
 		if !errors.Is(err, faultline.ErrUnavailable) {
 			return err
 		}
 		select {
 		case <-time.After(pause):
-		case <-budget.C:
-			return err
 		case <-ctx.Done():
 			return err
 		}

@@ -38,7 +38,7 @@ func (f *incidentFlow) declare(ctx context.Context, user string, i faultline.Inc
 		with.SetTimers = append(with.SetTimers, faultline.Timer{Kind: faultline.TimerReportReminder, DueAt: at})
 	}
 	var inc faultline.Incident
-	err := f.persist(ctx, func() (err error) {
+	err := f.persist(ctx, func(ctx context.Context) (err error) {
 		inc, err = f.store.CreateIncident(ctx, i, with)
 		return err
 	})

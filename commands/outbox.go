@@ -134,7 +134,7 @@ func (s *outbox) deliver(ctx context.Context, o faultline.Outgoing, now time.Tim
 		// Slack has it: recording that is worth the rest of the send's
 		// time, since an unrecorded message is sent again once its claim
 		// lapses.
-		return true, 0, persistFor(ctx, recordBudget, func() error {
+		return true, 0, persistFor(ctx, recordBudget, func(ctx context.Context) error {
 			return s.store.OutgoingSent(ctx, o, channel, ts, s.now())
 		})
 	}

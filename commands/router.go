@@ -86,9 +86,16 @@ func (noRecorder) Escalated(int, faultline.Role)                        {}
 func (noRecorder) Delivered(bool)                                       {}
 func (noRecorder) IncidentStep(faultline.IncidentAction, time.Duration) {}
 
+// ackBudget bounds what a command, a press or a submission does before
+// it is answered, so the answer is within Slack's three seconds whatever
+// the database does; the slow part (Response.Work) has its own.
+const ackBudget = 2500 * time.Millisecond
+
 // Command handles a slash command. Unknown commands and malformed text get
 // a reply that says what to type; nothing is stored for them.
 func (s *Service) Command(ctx context.Context, req Request) Response {
+	ctx, cancel := context.WithTimeout(ctx, ackBudget)
+	defer cancel()
 	req.Text = storable(req.Text)
 	switch req.Command {
 	case "/fault":
@@ -106,6 +113,8 @@ func (s *Service) Command(ctx context.Context, req Request) Response {
 //
 // A press replayed (the same Slack trigger again) does nothing.
 func (s *Service) Press(ctx context.Context, a Action) Response {
+	ctx, cancel := context.WithTimeout(ctx, ackBudget)
+	defer cancel()
 	a.Value = storable(a.Value)
 	if s.replayed(ctx, a.TriggerID) {
 		return s.flow.say(s.flow.cat.T("request.replayed"))
@@ -126,6 +135,8 @@ func (s *Service) Press(ctx context.Context, a Action) Response {
 // nothing is stored until all is well.
 // A submission replayed (the same Slack trigger again) does nothing.
 func (s *Service) Submit(ctx context.Context, sub Submission) Response {
+	ctx, cancel := context.WithTimeout(ctx, ackBudget)
+	defer cancel()
 	for k, v := range sub.Values {
 		sub.Values[k] = storable(v)
 	}

@@ -140,12 +140,15 @@ func dialectorFor(databaseURL string) (gorm.Dialector, *dialect, error) {
 	return nil, nil, fmt.Errorf("DATABASE_URL must start with postgres:// or sqlite:, or be empty for the embedded database")
 }
 
-// sqliteDSN turns on WAL (readers never wait for the writer), waits for
-// locks instead of failing, and begins write transactions IMMEDIATE so two
+// sqliteDSN turns on WAL (readers never wait for the writer), waits up to
+// a second for another process's write lock (SQLite's wait cannot be cut
+// short, so a longer one would hold a request past Slack's three seconds;
+// a write that finds the lock still held fails as unavailable and is
+// retried), and begins write transactions IMMEDIATE so two
 // processes on one file queue up instead of deadlocking on a lock upgrade.
 func sqliteDSN(path string) string {
 	q := url.Values{}
-	q.Add("_pragma", "busy_timeout(10000)")
+	q.Add("_pragma", "busy_timeout(1000)")
 	q.Add("_pragma", "journal_mode(WAL)")
 	q.Add("_pragma", "synchronous(NORMAL)")
 	q.Add("_pragma", "foreign_keys(1)")
@@ -198,8 +201,10 @@ func translate(err error) error {
 // transient reports whether err says the database could not be reached or
 // gave the transaction up, rather than that the statement was wrong: a
 // refused or dropped connection, a server shutting down or starting, a
-// serialization failure or deadlock, too many connections, or SQLite busy.
-// Such a write did not happen, and may succeed when tried again.
+// serialization failure or deadlock, too many connections, SQLite busy, or
+// no answer before the caller's deadline. Such a write most likely did not
+// happen (a connection lost during its commit leaves that unknown, which
+// is why requests carry a key), and may succeed when tried again.
 func transient(err error) bool {
 	var pe *pgconn.PgError
 	var ce *pgconn.ConnectError
@@ -215,12 +220,14 @@ func transient(err error) bool {
 		return false
 	case errors.As(err, &ce), errors.As(err, &ne), pgconn.SafeToRetry(err):
 		return true
+	case errors.Is(err, context.DeadlineExceeded):
+		return true
 	case errors.Is(err, driver.ErrBadConn), errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF),
 		errors.Is(err, syscall.ECONNREFUSED), errors.Is(err, syscall.ECONNRESET), errors.Is(err, syscall.EPIPE):
 		return true
 	case errors.As(err, &coded):
-		c := coded.Code() & 0xff // SQLite's primary result code
-		return c == 5 || c == 6  // SQLITE_BUSY, SQLITE_LOCKED
+		c := coded.Code() & 0xff          // SQLite's primary result code
+		return c == 5 || c == 6 || c == 9 // SQLITE_BUSY, SQLITE_LOCKED, SQLITE_INTERRUPT (the deadline passed)
 	}
 	return strings.Contains(err.Error(), "conn closed") || strings.Contains(err.Error(), "connection refused")
 }

@@ -60,7 +60,8 @@ func (s *Script) Fail(host, msg string) {
 	s.errors[host] = msg
 }
 
-// Calls returns the host lists Ping was called with.
+// Calls returns the host lists Ping was called with, including a call
+// still held.
 func (s *Script) Calls() [][]string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -71,6 +72,7 @@ func (s *Script) Calls() [][]string {
 func (s *Script) Ping(ctx context.Context, hosts []string) []faultline.PingResult {
 	s.mu.Lock()
 	gate := s.gate
+	s.calls = append(s.calls, append([]string(nil), hosts...))
 	s.mu.Unlock()
 	if gate != nil {
 		select {
@@ -80,7 +82,6 @@ func (s *Script) Ping(ctx context.Context, hosts []string) []faultline.PingResul
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.calls = append(s.calls, append([]string(nil), hosts...))
 	out := make([]faultline.PingResult, len(hosts))
 	for i, h := range hosts {
 		switch {
