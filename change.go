@@ -82,4 +82,5 @@ type Outgoing struct {
 	FailedAt  time.Time // given up; set again by a retry
 	SentAt    time.Time
 	BlockedBy string // the key waits behind a given-up message: its reason
+	Ticket    string // the ticket's or incident's reference (F-3, I-2), when listed for operators
 }

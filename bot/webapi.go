@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"strings"
 	"sync"
 	"time"
 
@@ -157,14 +158,14 @@ func (w *WebAPI) Post(ctx context.Context, m faultline.Message) (string, error) 
 		ts, err := w.client.PostEphemeralContext(ctx, m.Channel, m.User, msgOptions(m)...)
 		w.worked(err)
 		if err != nil {
-			return "", w.classify("chat.postEphemeral to "+m.Channel, err)
+			return "", w.classifyIn("chat.postEphemeral to "+m.Channel, m.Channel, err)
 		}
 		return ts, nil
 	}
 	_, ts, err := w.client.PostMessageContext(ctx, m.Channel, msgOptions(m)...)
 	w.worked(err)
 	if err != nil {
-		return "", w.classify("chat.postMessage to "+m.Channel, err)
+		return "", w.classifyIn("chat.postMessage to "+m.Channel, m.Channel, err)
 	}
 	return ts, nil
 }
@@ -173,7 +174,7 @@ func (w *WebAPI) Post(ctx context.Context, m faultline.Message) (string, error) 
 func (w *WebAPI) Update(ctx context.Context, channel, ts string, m faultline.Message) error {
 	opts := msgOptions(m)
 	if _, _, _, err := w.client.UpdateMessageContext(ctx, channel, ts, opts...); err != nil {
-		return w.classify("chat.update "+channel+"/"+ts, err)
+		return w.classifyIn("chat.update "+channel+"/"+ts, channel, err)
 	}
 	return nil
 }
@@ -271,9 +272,9 @@ var (
 		"cannot_reply_to_message": true,
 	}
 	destinationErrors = map[string]string{
-		"not_in_channel":      "invite the bot to the channel (/invite @Faultline there); what waits is sent when it joins",
-		"channel_not_found":   "the channel does not exist or the bot cannot see it: check channels in the config, and invite the bot to private channels (/invite @Faultline); what waits is sent when it joins",
-		"is_archived":         "the channel is archived: unarchive it, or name another in the config and retry with `faultline outbox retry --all`",
+		"not_in_channel":      "invite the bot: /invite @Faultline in {channel}; what waits is sent when it joins",
+		"channel_not_found":   "channel {channel} does not exist or the bot cannot see it: check channels in the config, and invite the bot to private channels (/invite @Faultline there); what waits is sent when it joins",
+		"is_archived":         "channel {channel} is archived: unarchive it, or name another in the config and retry with `faultline outbox retry --all`",
 		"user_not_found":      "the person's Slack account is gone: update roles and duties in the config",
 		"user_disabled":       "the person's Slack account is deactivated: update roles and duties in the config",
 		"cannot_dm_bot":       "a role or a duty names a bot user: name a person instead",
@@ -310,6 +311,15 @@ func (w *WebAPI) classify(op string, err error) error {
 		case se.Err == "missing_scope":
 			e.remedy = "the Slack app lacks a permission: reinstall it from the manifest in deploy/slack-manifest.yaml"
 		}
+	}
+	return e
+}
+
+// classifyIn is classify for a call about channel, which the remedy names.
+func (w *WebAPI) classifyIn(op, channel string, err error) error {
+	e := w.classify(op, err)
+	if ae, ok := e.(*apiError); ok {
+		ae.remedy = strings.ReplaceAll(ae.remedy, "{channel}", channel)
 	}
 	return e
 }

@@ -172,12 +172,14 @@ func (s *outbox) failed(ctx context.Context, o faultline.Outgoing, ch string, se
 	case errors.As(sendErr, &perm) && perm.Permanent():
 		block := o.Kind == faultline.OutHead || errors.As(sendErr, &dest) && dest.Destination()
 		what := "an operator may send it again with `faultline outbox retry " + strconv.FormatInt(o.ID, 10) + "`"
+		reason := sendErr.Error()
 		if errors.As(sendErr, &remedy) && remedy.Remedy() != "" {
 			what = remedy.Remedy() + "; or " + what
+			reason += " (" + remedy.Remedy() + ")"
 		}
 		s.log.ErrorContext(ctx, "message given up", "outbox_id", o.ID, "kind", string(o.Kind), "channel", ch,
 			"held_back", block, "err", sendErr, "remedy", what)
-		return s.store.OutgoingFailed(ctx, o, sendErr.Error(), now, block)
+		return s.store.OutgoingFailed(ctx, o, reason, now, block)
 	}
 	if errors.As(sendErr, &remedy) && remedy.Remedy() != "" {
 		s.log.ErrorContext(ctx, "message not sent; it is tried again", "outbox_id", o.ID, "channel", ch,

@@ -3,9 +3,11 @@ package commands_test
 import (
 	"context"
 	"errors"
+	"sync"
 	"testing"
 	"time"
 
+	"github.com/faultline/faultline/commands"
 	"github.com/faultline/faultline/storage"
 	"github.com/faultline/faultline/storage/storagetest"
 )
@@ -131,4 +133,89 @@ func TestOutboxResendsWhenTheBotJoins(t *testing.T) {
 		mustSay(t, msgs, "post", "*F-1*")
 		mustSay(t, msgs, "update", "*F-1*")
 	})
+}
+
+// Slack's 429 says "later", not "failed": the message waits for its
+// Retry-After without its attempt count (and so its backoff) growing; a
+// real failure counts.
+func TestRateLimitIsNotAFailedAttempt(t *testing.T) {
+	storagetest.Run(t, func(t *testing.T, db *storage.DB) {
+		ctx := context.Background()
+		h := setup(t, db)
+		h.chat.failNext(retryLater(30 * time.Second))
+		h.command("U0REPORTER", "/fault office-a down")
+		h.settle()
+		heads, _, err := db.OutboxReport(ctx, 10)
+		if err != nil || len(heads) == 0 {
+			t.Fatalf("report: %v %v", heads, err)
+		}
+		head := heads[0]
+		if head.Attempts != 0 || !head.NextTry.Equal(h.now().Add(30*time.Second)) {
+			t.Fatalf("after a 429: %d attempts, next try %s (want 0, %s)", head.Attempts, head.NextTry, h.now().Add(30*time.Second))
+		}
+		h.advance(30 * time.Second)
+		h.chat.failNext(errors.New("500 Internal Server Error"))
+		h.settle()
+		heads, _, _ = db.OutboxReport(ctx, 10)
+		if heads[0].ID != head.ID || heads[0].Attempts != 1 {
+			t.Fatalf("after a 500: %+v", heads[0])
+		}
+	})
+}
+
+// Two processes on one database keep one channel at Slack's pace between
+// them: never more than one post a second, however many each has to send.
+func TestTwoProcessesKeepOnePace(t *testing.T) {
+	for _, d := range storagetest.Dialects(t) {
+		t.Run(d, func(t *testing.T) {
+			t.Parallel()
+			url := storagetest.URL(t, d)
+			paced := func(set *commands.Settings) { set.Pace, set.Burst = time.Second, 1 }
+			a := setupAt(t, storagetest.OpenURL(t, url), testT0, paced)
+			b := setupAt(t, storagetest.OpenURL(t, url), testT0, paced)
+			for range 4 {
+				a.command("U0REPORTER", "/fault office-a down")
+			}
+			posts := func() int {
+				n := 0
+				for _, m := range append(a.chat.all(), b.chat.all()...) {
+					if m.Method == "post" && m.Channel == faults {
+						n++
+					}
+				}
+				return n
+			}
+			const step = 250 * time.Millisecond
+			var perRound []int
+			seen := 0
+			for range 48 {
+				var wg sync.WaitGroup
+				for _, h := range []*harness{a, b} {
+					wg.Go(func() {
+						if _, _, err := h.svc.DeliverDue(context.Background()); err != nil {
+							t.Error(err)
+						}
+					})
+				}
+				wg.Wait()
+				n := posts()
+				perRound = append(perRound, n-seen)
+				seen = n
+				a.advance(step)
+				b.advance(step)
+			}
+			for i := range perRound {
+				sum := 0
+				for j := i; j < min(i+4, len(perRound)); j++ {
+					sum += perRound[j]
+				}
+				if sum > 1 {
+					t.Fatalf("%d posts to one channel within a second (rounds of 250 ms: %v)", sum, perRound)
+				}
+			}
+			if seen < 8 { // four heads and their checks
+				t.Fatalf("only %d posts in 12 s: the pace holds back more than it should (%v)", seen, perRound)
+			}
+		})
+	}
 }

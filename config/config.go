@@ -38,6 +38,7 @@ type Config struct {
 	External      []ExternalReport            `yaml:"external_reports"`
 	Calendar      Calendar                    `yaml:"calendar"`
 	Digest        Digest                      `yaml:"digest"`
+	Outbox        Outbox                      `yaml:"outbox"`
 
 	Env      Env            `yaml:"-"` // from the environment, never from the file
 	Location *time.Location `yaml:"-"` // Timezone, loaded
@@ -137,6 +138,14 @@ type Digest struct {
 	To       faultline.Role `yaml:"to"`       // default dept_head
 }
 
+// Outbox tunes the queue of messages to Slack.
+type Outbox struct {
+	// Retention is how long a sent message's record is kept (its text is
+	// dropped when it is sent); default 168h, a week. Given-up messages
+	// stay until retried.
+	Retention time.Duration `yaml:"retention"`
+}
+
 // Probe tunes the ICMP checks of a path.
 type Probe struct {
 	Count       int           `yaml:"count"`       // echo requests per hop, 1..20, default 3
@@ -202,7 +211,14 @@ func parseFile(data []byte, col *collector) *Config {
 // cannot: a syntax error, an empty file, a file that is not a mapping.
 func parseTree(data []byte, col *collector) (*yaml.Node, bool) {
 	var doc yaml.Node
-	err := yaml.NewDecoder(bytes.NewReader(data)).Decode(&doc)
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	err := dec.Decode(&doc)
+	if err == nil {
+		var extra yaml.Node
+		if dec.Decode(&extra) == nil && len(extra.Content) > 0 && extra.Content[0].ShortTag() != "!!null" {
+			col.at(extra.Line, "", "a second YAML document starts here (after ---), and Faultline reads only the first: merge the two, or remove the ---")
+		}
+	}
 	switch {
 	case errors.Is(err, io.EOF):
 		col.at(1, "", "the file is empty; it needs at least a sites: section")

@@ -107,7 +107,7 @@ testdata/bad-many.yaml:40: announcements[0].text: an announcement needs text to 
 testdata/bad-many.yaml:40: announcements[0].channel: an announcement needs a channel: give channel: here or set channels.announcements
 testdata/bad-many.yaml:42: probe.count: must be between 1 and 20
 testdata/bad-many.yaml:43: probe.concurrency: "lots" is not a whole number
-testdata/bad-many.yaml:44: unknown key "env" at the top level; known keys: timezone, language, channels, roles, sites, devices, lines, backups, deadlines, escalation, monitors, announcements, probe, external_reports, calendar, digest`
+testdata/bad-many.yaml:44: unknown key "env" at the top level; known keys: timezone, language, channels, roles, sites, devices, lines, backups, deadlines, escalation, monitors, announcements, probe, external_reports, calendar, digest, outbox`
 
 func TestParseProblems(t *testing.T) {
 	t.Parallel()
@@ -124,6 +124,12 @@ func TestParseProblems(t *testing.T) {
 		{"unclosed list", "sites: [\n", "faultline.yaml:1: this is not valid YAML (did not find expected node content); check the indentation, colons and quotes"},
 		{"only a null", "~\n", "faultline.yaml:1: the file is empty; it needs at least a sites: section"},
 		{"scalar file", "sites\n", `faultline.yaml:1: the file must be a mapping of sections (timezone:, sites:, ...), not the single value "sites"`},
+		{"second document", site + "channels: {faults: C0FAULTS}\n---\nlanguage: en\n",
+			"faultline.yaml:6: a second YAML document starts here (after ---), and Faultline reads only the first: merge the two, or remove the ---"},
+		{"schedule under a second", site + "channels: {faults: C0FAULTS}\nannouncements:\n  - {schedule: '@every 1ns', text: hi, channel: C0NEWS}\n",
+			`faultline.yaml:7: announcements[0].schedule: "@every 1ns" is more often than once a second; the shortest schedule is @every 1s`},
+		{"zero retention", site + "channels: {faults: C0FAULTS}\noutbox: {retention: 0s}\n",
+			"faultline.yaml:6: outbox.retention: must be longer than zero"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

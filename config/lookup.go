@@ -43,6 +43,7 @@ func (c *Config) applyDefaults() {
 	}
 	c.applyDutyDefaults()
 	c.Probe.applyDefaults()
+	orDefault(&c.Outbox.Retention, 7*24*time.Hour)
 }
 
 func (d *Deadlines) applyDefaults() {

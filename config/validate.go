@@ -40,6 +40,7 @@ func validate(c *Config, col *collector) {
 	checkMonitors(c, col)
 	checkAnnouncements(c, col)
 	checkProbe(c, col)
+	checkPositive(col, "outbox.retention", c.Outbox.Retention)
 }
 
 func checkGeneral(c *Config, col *collector) {
@@ -112,6 +113,12 @@ func checkSchedule(col *collector, path, what, spec string) {
 	}
 	if _, err := cron.ParseStandard(spec); err != nil {
 		col.add(path, "%q is not a schedule (%v); write 5 cron fields like \"0 9 * * 1-5\" or a descriptor like @daily or @every 1h", spec, err)
+		return
+	}
+	if every, ok := strings.CutPrefix(spec, "@every "); ok {
+		if d, err := time.ParseDuration(strings.TrimSpace(every)); err == nil && d < time.Second {
+			col.add(path, "%q is more often than once a second; the shortest schedule is @every 1s", spec)
+		}
 	}
 }
 

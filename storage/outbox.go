@@ -42,6 +42,8 @@ type outboxRow struct {
 	HeadChannel string `gorm:"->"`
 	HeadTS      string `gorm:"->;column:head_ts"`
 	Blocked     string `gorm:"->"`
+	FaultNo     int64  `gorm:"->;column:fault_no"`
+	IncidentNo  int64  `gorm:"->;column:incident_no"`
 }
 
 func (outboxRow) TableName() string { return "outbox" }
@@ -149,6 +151,12 @@ func (r outboxRow) outgoing() (faultline.Outgoing, error) {
 		ID: r.ID, Key: r.Key, Kind: faultline.OutKind(r.Kind), FaultID: r.FaultID, IncidentID: r.IncidentID, Thread: r.Thread,
 		User: r.UserID, Attempts: r.Attempts, CreatedAt: r.CreatedAt.UTC(), HeadChannel: r.HeadChannel, HeadTS: r.HeadTS,
 		Error: r.Error, NextTry: r.NextAttemptAt.UTC(), FailedAt: fromNull(r.FailedAt), SentAt: fromNull(r.SentAt), BlockedBy: r.Blocked,
+	}
+	switch {
+	case r.IncidentNo != 0:
+		o.Ticket = faultline.IncidentRef(r.IncidentNo)
+	case r.FaultNo != 0:
+		o.Ticket = faultline.FaultRef(r.FaultNo)
 	}
 	if r.Payload == "" {
 		return o, nil // sent: its text is not kept
@@ -320,13 +328,16 @@ func (db *DB) RetryOutgoing(ctx context.Context, id int64, channel string, now t
 // soonest first, and the messages given up on, newest first; at most limit
 // of each.
 func (db *DB) OutboxReport(ctx context.Context, limit int) (heads, failed []faultline.Outgoing, err error) {
+	const refs = `COALESCE(f.number, 0) AS fault_no, COALESCE(i.number, 0) AS incident_no
+FROM %s LEFT JOIN faults f ON f.id = o.fault_id LEFT JOIN incidents i ON i.id = o.incident_id`
 	var hr, fr []outboxRow
 	g := db.gorm.WithContext(ctx)
-	if err = g.Raw(`SELECT o.*, h.blocked FROM outbox_heads h JOIN outbox o ON o.id = h.head_id
+	if err = g.Raw(`SELECT o.*, h.blocked, `+fmt.Sprintf(refs, "outbox_heads h JOIN outbox o ON o.id = h.head_id")+`
 ORDER BY h.next_attempt_at LIMIT ?`, limit).Scan(&hr).Error; err != nil {
 		return nil, nil, fmt.Errorf("outbox report: %w", translate(err))
 	}
-	if err = g.Model(&outboxRow{}).Where("failed_at IS NOT NULL").Order("id DESC").Limit(limit).Find(&fr).Error; err != nil {
+	if err = g.Raw(`SELECT o.*, `+fmt.Sprintf(refs, "outbox o")+`
+WHERE o.failed_at IS NOT NULL ORDER BY o.id DESC LIMIT ?`, limit).Scan(&fr).Error; err != nil {
 		return nil, nil, fmt.Errorf("outbox report: %w", translate(err))
 	}
 	if heads, err = outgoings(hr); err == nil {

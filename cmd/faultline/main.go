@@ -42,6 +42,8 @@ Usage:
   faultline export I-3            an incident's archive record, as Markdown
   faultline export --from 2026-11-01 [--to 2026-12-01]
                                   the incidents declared in a period, as CSV
+  faultline outbox [list]         what waits to be sent to Slack and what was given up, with reasons
+  faultline outbox retry ID|--all send given-up messages again
 
 Environment: FAULTLINE_CONFIG (default faultline.yaml), DATABASE_URL (empty: embedded
 SQLite file faultline.db), SLACK_BOT_TOKEN, SLACK_SIGNING_SECRET, SLACK_APP_TOKEN,
@@ -87,6 +89,8 @@ func (env environment) run(ctx context.Context, args []string) error {
 		return env.ping(ctx, args[1:])
 	case "export":
 		return env.export(ctx, args[1:])
+	case "outbox":
+		return env.outbox(ctx, args[1:])
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil

@@ -572,3 +572,78 @@ func TestRestartCatchesUpOnce(t *testing.T) {
 		})
 	}
 }
+
+// A message Slack refuses for good (the bot is not in the channel) is
+// listed with its reason and remedy by `outbox list`, with what waits
+// behind it; `outbox retry --all` puts it back and the running bot sends
+// it and the rest, in order.
+func TestOutboxListAndRetry(t *testing.T) {
+	icmpAllowed(t)
+	for _, dialect := range storagetest.Dialects(t) {
+		t.Run(dialect, func(t *testing.T) {
+			ctx := context.Background()
+			url := storagetest.URL(t, dialect)
+			fake := slackfake.New(t, "xoxb-outbox")
+			fake.Script("chat.postMessage", slackfake.Scripted{Error: "not_in_channel"})
+			clk := newClock()
+			srv := serve(t, url, testConfig, fake, clk)
+			srv.client(fake).Command(t, "U0REPORTER", "C0GENERAL", "/fault", "lab down")
+			db := storagetest.OpenURL(t, url)
+			deadline := time.Now().Add(15 * time.Second)
+			for {
+				if _, failed, _ := db.OutboxDepth(ctx); failed == 1 {
+					break
+				}
+				if time.Now().After(deadline) {
+					t.Fatal("the refused head message was never given up")
+				}
+				time.Sleep(20 * time.Millisecond)
+			}
+			outbox := func(args ...string) (string, error) {
+				var out bytes.Buffer
+				err := testEnv(map[string]string{"DATABASE_URL": url}, clk, &out, io.Discard).run(ctx, append([]string{"outbox"}, args...))
+				return out.String(), err
+			}
+			list, err := outbox()
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, want := range []string{"Given up: 1", "F-1 head message in C0FAULTS", "not_in_channel",
+				"/invite @Faultline in C0FAULTS", "waits behind a given-up message", "faultline outbox retry --all"} {
+				if !strings.Contains(list, want) {
+					t.Errorf("outbox list lacks %q:\n%s", want, list)
+				}
+			}
+			if _, err := outbox("retry", "99999"); err == nil || !strings.Contains(err.Error(), "not one given up") {
+				t.Errorf("retry of an unknown message: %v", err)
+			}
+			if _, err := outbox("retry", "abc"); exitCode(err) != 2 {
+				t.Errorf("retry abc: %v", err)
+			}
+			if out, err := outbox("retry", "--all"); err != nil || !strings.Contains(out, "Put back 1") {
+				t.Fatalf("retry --all: %q %v", out, err)
+			}
+			fake.WaitFor(t, "the head message and its thread after the retry", func(c []slackfake.Call) bool {
+				return slackfake.Count(c, "chat.postMessage") >= 2 && slackfake.Count(c, "chat.update") >= 1
+			})
+			if list, _ := outbox("list"); !strings.Contains(list, "Given up: 0") {
+				t.Errorf("after the retry:\n%s", list)
+			}
+		})
+	}
+}
+
+// A bot token Slack refuses stops serve at once, saying what to do,
+// instead of taking requests it cannot answer.
+func TestServeExitsOnARefusedToken(t *testing.T) {
+	fake := slackfake.New(t, "xoxb-the-real-one")
+	var stderr bytes.Buffer
+	env := testEnv(map[string]string{
+		"SLACK_BOT_TOKEN": "xoxb-revoked", "SLACK_SIGNING_SECRET": "s3cret", "SLACK_API_URL": fake.APIURL(),
+		"DATABASE_URL": storagetest.URL(t, "sqlite"), "FAULTLINE_CONFIG": writeConfig(t, testConfig), "LISTEN_ADDR": "127.0.0.1:0",
+	}, newClock(), io.Discard, &stderr)
+	err := env.run(context.Background(), []string{"serve"})
+	if err == nil || !strings.Contains(err.Error(), "Slack refuses SLACK_BOT_TOKEN") || !strings.Contains(err.Error(), "invalid_auth") {
+		t.Fatalf("serve with a refused token: %v", err)
+	}
+}

@@ -122,6 +122,9 @@ func newService(cfg *config.Config, d commands.Deps, pace time.Duration) *comman
 		d.Settings = settings(cfg, pace)
 	}
 	d.Scheduler = jobs.Schedules{Location: cfg.Location}
+	if d.Retention == 0 {
+		d.Retention = cfg.Outbox.Retention
+	}
 	return commands.New(d)
 }
 
