@@ -2,6 +2,7 @@ package faultline
 
 import (
 	"errors"
+	"fmt"
 	"strings"
 )
 
@@ -15,8 +16,13 @@ var (
 	ErrConflict = errors.New("conflict")
 	// ErrUnavailable: the database did not answer (refused or dropped the
 	// connection, was restarting, gave up a transaction to a concurrent
-	// one); nothing was written, and trying again shortly may work.
+	// one); nothing was written (unless it is ErrUncertain), and trying
+	// again shortly may work.
 	ErrUnavailable = errors.New("the database is not answering")
+	// ErrUncertain is an ErrUnavailable met after the write was sent:
+	// the connection broke before the database said whether it
+	// committed, so it may have. A request's key makes trying again safe.
+	ErrUncertain = fmt.Errorf("%w, and the write may have happened", ErrUnavailable)
 	// ErrReplay: the request this write carries was already handled (a
 	// redelivered event, a replayed command); nothing was written again.
 	ErrReplay = errors.New("already handled")

@@ -154,7 +154,7 @@ func (s *Server) slack(kind string, limit int64, h func(w http.ResponseWriter, r
 	return s.counted(kind, func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		if r.ContentLength > limit {
-			http.Error(w, "request body too large", http.StatusRequestEntityTooLarge)
+			refuse(w, "request body too large", http.StatusRequestEntityTooLarge)
 			return
 		}
 		pool := s.large
@@ -172,7 +172,7 @@ func (s *Server) slack(kind string, limit int64, h func(w http.ResponseWriter, r
 		if err != nil {
 			var tooBig *http.MaxBytesError
 			if errors.As(err, &tooBig) {
-				http.Error(w, "request body too large", http.StatusRequestEntityTooLarge)
+				refuse(w, "request body too large", http.StatusRequestEntityTooLarge)
 				return
 			}
 			http.Error(w, "could not read request", http.StatusBadRequest)
@@ -200,7 +200,16 @@ func (s *Server) slack(kind string, limit int64, h func(w http.ResponseWriter, r
 
 func busy(w http.ResponseWriter) {
 	w.Header().Set("Retry-After", "1")
-	http.Error(w, "busy, try again", http.StatusServiceUnavailable)
+	refuse(w, "busy, try again", http.StatusServiceUnavailable)
+}
+
+// refuse answers a request whose body is not read, at once: with
+// Connection: close the server does not first read (up to 256 KB of) the
+// rest of the body, which a slow sender would make take as long as it
+// likes.
+func refuse(w http.ResponseWriter, msg string, code int) {
+	w.Header().Set("Connection", "close")
+	http.Error(w, msg, code)
 }
 
 // readBody reads at most limit bytes, into a buffer of the declared length

@@ -1,8 +1,11 @@
 package bot_test
 
 import (
+	"bufio"
 	"context"
 	"encoding/json"
+	"fmt"
+	"net"
 	"net/http"
 	"net/url"
 	"strings"
@@ -297,5 +300,42 @@ func TestHealthReadyMetrics(t *testing.T) {
 		if !strings.Contains(got, want) {
 			t.Errorf("metrics lack %s", want)
 		}
+	}
+}
+
+// Slow unsigned senders are refused once their pool is full, at once and
+// without the server reading their bodies, and they do not keep out a
+// signed slash command, which is read from its own pool.
+func TestSlowSendersDoNotKeepOutCommands(t *testing.T) {
+	h := setup(t, storagetest.Open(t, "sqlite"))
+	addr := strings.TrimPrefix(h.bot.URL, "http://")
+	answers := make(chan int, 64)
+	for range 40 {
+		c, err := net.Dial("tcp", addr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { c.Close() })
+		fmt.Fprintf(c, "POST /slack/interactions HTTP/1.1\r\nHost: bot\r\nTransfer-Encoding: chunked\r\nContent-Type: application/x-www-form-urlencoded\r\n\r\n1\r\nx\r\n")
+		go func() {
+			resp, err := http.ReadResponse(bufio.NewReader(c), nil)
+			if err == nil {
+				answers <- resp.StatusCode
+			}
+		}()
+	}
+	for range 8 { // the 40 overflow a pool of 32
+		select {
+		case code := <-answers:
+			if code != http.StatusServiceUnavailable {
+				t.Fatalf("a slow sender beyond the pool got %d, want 503", code)
+			}
+		case <-time.After(5 * time.Second):
+			t.Fatal("slow senders beyond the pool were not refused at once")
+		}
+	}
+	resp := h.bot.Command(t, "U0REPORTER", "C0GENERAL", "/fault", "office-a down")
+	if got := body(t, resp); resp.StatusCode != 200 || !strings.Contains(got, "F-1") {
+		t.Fatalf("a signed command while the large pool is full: %d %q", resp.StatusCode, got)
 	}
 }

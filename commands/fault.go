@@ -98,7 +98,7 @@ func (f *faultFlow) report(ctx context.Context, req Request) Response {
 		return f.say(f.cat.T("fault.already", ticket.Ref(), markup.Escape(ticket.Target), markup.ChannelLink(f.set.FaultsChannel)))
 	case errors.Is(err, faultline.ErrUnavailable):
 		f.log.ErrorContext(ctx, "open fault: database unavailable", "user", req.User, "err", err)
-		return Response{Reply: f.notSaved(unsaved{ButtonKey: "fault.not_saved", RetypeKey: "fault.not_saved_retype", Action: ActionResend}, key, req.Text)}
+		return Response{Reply: f.notSaved(err, faultUnsaved, key, req.Text)}
 	case err != nil:
 		return f.internal(ctx, "open fault", err)
 	}
@@ -118,15 +118,23 @@ func requestKey(trigger string) string {
 	return "trigger:" + trigger
 }
 
-// notSaved is the answer to a report the database did not take, with a
-// button that sends the same text again under the same key (when they fit
-// in a button, 2,000 characters).
-func (f *flow) notSaved(u unsaved, key, text string) *faultline.Message {
+// notSaved is the answer to a report the database did not take, or took
+// without saying so (err is faultline.ErrUncertain), with a button that
+// sends the same text again under the same key (when they fit in a
+// button, 2,000 characters).
+func (f *flow) notSaved(err error, u unsaved, key, text string) *faultline.Message {
+	unsure := errors.Is(err, faultline.ErrUncertain)
 	value := key + "\n" + text
 	if key == "" || utf8.RuneCountInString(value) > 2000 {
+		if unsure {
+			return f.ephemeral(f.cat.T(u.UnsureRetypeKey))
+		}
 		return f.ephemeral(f.cat.T(u.RetypeKey))
 	}
 	m := f.ephemeral(f.cat.T(u.ButtonKey))
+	if unsure {
+		m = f.ephemeral(f.cat.T(u.UnsureKey))
+	}
 	m.Buttons = []faultline.Button{{ID: u.Action, Label: f.cat.T("button.resend"), Value: value, Style: "primary"}}
 	return m
 }
@@ -134,9 +142,30 @@ func (f *flow) notSaved(u unsaved, key, text string) *faultline.Message {
 // unsaved is how to answer a report the database did not take: the
 // sentence when a Send again button can carry the text back (Slack caps a
 // button's value at 2,000 characters), the one asking to type it again
-// when it cannot, and the button's action.
+// when it cannot, the same two for when it may have been taken after all,
+// and the button's action.
 type unsaved struct {
-	ButtonKey, RetypeKey, Action string
+	ButtonKey, RetypeKey, UnsureKey, UnsureRetypeKey string
+	FormKey, UnsureFormKey                           string // the same as a form's field error
+	Action                                           string
+}
+
+var (
+	faultUnsaved = unsaved{ButtonKey: "fault.not_saved", RetypeKey: "fault.not_saved_retype",
+		UnsureKey: "fault.not_confirmed", UnsureRetypeKey: "fault.not_confirmed_retype",
+		FormKey: "fault.not_saved_form", UnsureFormKey: "fault.not_confirmed_form", Action: ActionResend}
+	incidentUnsaved = unsaved{ButtonKey: "inc.not_saved", RetypeKey: "inc.not_saved_retype",
+		UnsureKey: "inc.not_confirmed", UnsureRetypeKey: "inc.not_confirmed_retype",
+		FormKey: "inc.not_saved_form", UnsureFormKey: "inc.not_confirmed_form", Action: ActionIncidentResend}
+)
+
+// formUnsaved is a form's field error for a report the database did not
+// take, or may not have.
+func (f *flow) formUnsaved(err error, u unsaved) map[string]string {
+	if errors.Is(err, faultline.ErrUncertain) {
+		return map[string]string{"description": f.cat.T(u.UnsureFormKey)}
+	}
+	return map[string]string{"description": f.cat.T(u.FormKey)}
 }
 
 // resend is the Send again button of a report the database did not take.

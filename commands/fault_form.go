@@ -87,7 +87,7 @@ func (f *faultFlow) submitReport(ctx context.Context, sub Submission) Response {
 		return Response{}
 	case errors.Is(err, faultline.ErrUnavailable):
 		f.log.ErrorContext(ctx, "open fault from the form: database unavailable", "user", sub.User, "err", err)
-		return Response{Errors: map[string]string{"description": f.cat.T("fault.not_saved_form")}}
+		return Response{Errors: f.formUnsaved(err, faultUnsaved)}
 	case err != nil:
 		return formProblem("description", f.internal(ctx, "open fault", err))
 	}

@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"log/slog"
 	"strings"
 	"time"
@@ -52,19 +53,26 @@ func (f *flow) persist(ctx context.Context, write func(ctx context.Context) erro
 	return persistFor(ctx, writeBudget, write)
 }
 
-// persistFor is persist with its own budget.
+// persistFor is persist with its own budget. If any attempt may have
+// written (faultline.ErrUncertain) and none said so, the error says it
+// may have, whatever the last attempt met.
 func persistFor(ctx context.Context, within time.Duration, write func(ctx context.Context) error) error {
 	ctx, cancel := context.WithTimeout(ctx, within)
 	defer cancel()
 	pause := 50 * time.Millisecond
+	unsure := false
 	for {
 		err := write(ctx)
 		if !errors.Is(err, faultline.ErrUnavailable) {
 			return err
 		}
+		unsure = unsure || errors.Is(err, faultline.ErrUncertain)
 		select {
 		case <-time.After(pause):
 		case <-ctx.Done():
+			if unsure && !errors.Is(err, faultline.ErrUncertain) {
+				err = fmt.Errorf("%w; an earlier attempt: %w", err, faultline.ErrUncertain)
+			}
 			return err
 		}
 		pause = min(2*pause, 500*time.Millisecond)

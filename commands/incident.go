@@ -60,7 +60,7 @@ func (f *incidentFlow) declareCommand(ctx context.Context, req Request) Response
 	case errors.Is(err, faultline.ErrReplay):
 	case errors.Is(err, faultline.ErrUnavailable):
 		f.log.ErrorContext(ctx, "declare incident: database unavailable", "user", req.User, "err", err)
-		return Response{Reply: f.notSaved(unsaved{ButtonKey: "inc.not_saved", RetypeKey: "inc.not_saved_retype", Action: ActionIncidentResend}, key, req.Text)}
+		return Response{Reply: f.notSaved(err, incidentUnsaved, key, req.Text)}
 	case err != nil:
 		return f.internal(ctx, "declare incident", err)
 	}

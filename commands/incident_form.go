@@ -125,7 +125,7 @@ func (f *incidentFlow) submitDeclare(ctx context.Context, sub Submission) Respon
 	switch {
 	case errors.Is(err, faultline.ErrUnavailable):
 		f.log.ErrorContext(ctx, "declare incident from the form: database unavailable", "user", sub.User, "err", err)
-		return Response{Errors: map[string]string{"description": f.cat.T("inc.not_saved_form")}}
+		return Response{Errors: f.formUnsaved(err, incidentUnsaved)}
 	case err != nil && !errors.Is(err, faultline.ErrReplay):
 		return formProblem("description", f.internal(ctx, "declare incident", err))
 	}

@@ -192,10 +192,25 @@ func translate(err error) error {
 		return faultline.ErrConflict
 	case errors.Is(err, faultline.ErrConflict), errors.Is(err, faultline.ErrReplay), errors.Is(err, faultline.ErrNotFound):
 		return err
-	case transient(err):
+	case transient(err) && unsent(err):
 		return fmt.Errorf("%w (%v)", faultline.ErrUnavailable, err)
+	case transient(err):
+		return fmt.Errorf("%w (%v)", faultline.ErrUncertain, err)
 	}
 	return err
+}
+
+// unsent reports whether a transient err means the write certainly did not
+// happen: the database refused it itself (an error reply aborts the
+// transaction), the connection was never made or nothing was sent on it,
+// or SQLite (local, all or nothing) gave up. A connection that broke or
+// timed out after the statement went leaves it unknown.
+func unsent(err error) bool {
+	var pe *pgconn.PgError
+	var ce *pgconn.ConnectError
+	var coded interface{ Code() int }
+	return errors.As(err, &pe) || errors.As(err, &ce) || pgconn.SafeToRetry(err) || errors.Is(err, driver.ErrBadConn) ||
+		errors.Is(err, syscall.ECONNREFUSED) || errors.As(err, &coded) || strings.Contains(err.Error(), "connection refused")
 }
 
 // transient reports whether err says the database could not be reached or

@@ -1,8 +1,10 @@
 package storagetest
 
 import (
+	"bufio"
 	"context"
 	"database/sql"
+	"encoding/binary"
 	"errors"
 	"io"
 	"net"
@@ -22,14 +24,16 @@ import (
 // SQLite file has its write lock held by another connection while down
 // (as another process writing would).
 type Outage struct {
-	t      testing.TB
-	mu     sync.Mutex
-	down   bool
-	conns  map[net.Conn]bool
-	target string // PostgreSQL: the real server's address
-	file   string // SQLite: the database file
-	hold   *sql.Conn
-	holdDB *sql.DB
+	t        testing.TB
+	mu       sync.Mutex
+	down     bool
+	muted    bool
+	loseNext bool // mute from the next Execute on
+	conns    map[net.Conn]bool
+	target   string // PostgreSQL: the real server's address
+	file     string // SQLite: the database file
+	hold     *sql.Conn
+	holdDB   *sql.DB
 }
 
 // OpenWithOutage returns a fresh, migrated database of the dialect and the
@@ -92,9 +96,101 @@ func (o *Outage) pipe(c net.Conn) {
 	}
 	defer s.Close()
 	done := make(chan struct{}, 2)
-	go func() { io.Copy(s, c); s.(*net.TCPConn).CloseWrite(); done <- struct{}{} }()
-	go func() { io.Copy(c, s); done <- struct{}{} }()
+	go func() { o.forward(s, c); s.(*net.TCPConn).CloseWrite(); done <- struct{}{} }()
+	go func() {
+		buf := make([]byte, 32<<10)
+		for {
+			n, err := s.Read(buf)
+			if n > 0 && !o.isMuted() {
+				if _, werr := c.Write(buf[:n]); werr != nil {
+					break
+				}
+			}
+			if err != nil {
+				break
+			}
+		}
+		done <- struct{}{}
+	}()
 	<-done
+}
+
+// forward copies what the client sends to the server, reading the
+// PostgreSQL protocol's framing (a startup message, then messages of a
+// type byte and a length), so that LoseNextAnswer can mute the answers
+// from the moment a statement is executed.
+func (o *Outage) forward(s, c net.Conn) {
+	r := bufio.NewReader(c)
+	startup := true
+	for {
+		var kind byte
+		if !startup {
+			b, err := r.ReadByte()
+			if err != nil {
+				return
+			}
+			kind = b
+		}
+		var size [4]byte
+		if _, err := io.ReadFull(r, size[:]); err != nil {
+			return
+		}
+		n := int(binary.BigEndian.Uint32(size[:])) - 4
+		body := make([]byte, n)
+		if _, err := io.ReadFull(r, body); err != nil {
+			return
+		}
+		if startup && n == 4 { // an SSLRequest or GSSENCRequest: the startup message follows
+			startup = true
+		} else {
+			startup = false
+		}
+		if kind == 'E' || kind == 'Q' {
+			o.mu.Lock()
+			if o.loseNext {
+				o.loseNext, o.muted = false, true
+			}
+			o.mu.Unlock()
+		}
+		msg := append([]byte{}, kind)
+		if kind == 0 {
+			msg = msg[:0]
+		}
+		msg = append(append(msg, size[:]...), body...)
+		if _, err := s.Write(msg); err != nil {
+			return
+		}
+	}
+}
+
+// LoseNextAnswer lets the next statement executed reach PostgreSQL, which
+// runs (and commits) it, and then mutes every answer, as Mute does: the
+// writer cannot tell that its write happened.
+func (o *Outage) LoseNextAnswer() {
+	if o.file != "" {
+		o.t.Fatal("LoseNextAnswer needs PostgreSQL")
+	}
+	o.mu.Lock()
+	o.loseNext = true
+	o.mu.Unlock()
+}
+
+// Mute makes PostgreSQL go on doing what it is sent but its answers never
+// arrive, as when the network fails after a commit was sent: the writer
+// cannot know whether it happened.
+func (o *Outage) Mute() {
+	if o.file != "" {
+		o.t.Fatal("Mute needs PostgreSQL: SQLite is local and always answers")
+	}
+	o.mu.Lock()
+	o.muted = true
+	o.mu.Unlock()
+}
+
+func (o *Outage) isMuted() bool {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return o.muted
 }
 
 // Down makes the database stop answering.
@@ -129,6 +225,12 @@ func (o *Outage) Up() {
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	o.down = false
+	if o.muted {
+		o.muted = false
+		for c := range o.conns {
+			c.Close() // their answers are lost: the connections are of no more use
+		}
+	}
 	if o.hold != nil {
 		_, err := o.hold.ExecContext(context.Background(), "ROLLBACK")
 		err = errors.Join(err, o.hold.Close(), o.holdDB.Close())
