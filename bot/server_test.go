@@ -339,3 +339,22 @@ func TestSlowSendersDoNotKeepOutCommands(t *testing.T) {
 		t.Fatalf("a signed command while the large pool is full: %d %q", resp.StatusCode, got)
 	}
 }
+
+// Signed requests whose IDs are not Slack IDs (markup in user_id, a
+// channel that is not one) are refused before any flow sees them.
+func TestSignedRequestsWithForgedIDs(t *testing.T) {
+	storagetest.Run(t, func(t *testing.T, db *storage.DB) {
+		h := setup(t, db)
+		for _, ids := range [][2]string{{"<!channel>", "C0GENERAL"}, {"U0REPORTER", "<#C0FAULTS>"}, {"", "C0GENERAL"}} {
+			if resp := h.bot.Command(t, ids[0], ids[1], "/fault", "office-a down"); resp.StatusCode != http.StatusBadRequest {
+				t.Errorf("command as %q in %q: status %d", ids[0], ids[1], resp.StatusCode)
+			}
+		}
+		if resp := h.bot.Interaction(t, h.bot.BlockAction("<!here>", faults, "1.2", "", "fault_take", "F-1")); resp.StatusCode != http.StatusBadRequest {
+			t.Errorf("press as <!here>: status %d", resp.StatusCode)
+		}
+		if list, _ := db.Faults(context.Background(), faultline.FaultStates, 10); len(list) != 0 {
+			t.Fatalf("stored %d tickets from forged IDs", len(list))
+		}
+	})
+}

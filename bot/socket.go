@@ -5,6 +5,7 @@ import (
 	"errors"
 	"log"
 	"log/slog"
+	"net/http"
 	"time"
 
 	"github.com/slack-go/slack"
@@ -26,7 +27,8 @@ type Socket struct {
 // NewSocket returns a Socket Mode transport with the app-level token
 // (xapp-…), using api for the Web API.
 func NewSocket(cfg ServerConfig, appToken, botToken, apiURL string) *Socket {
-	api := slack.New(botToken, slack.OptionAPIURL(apiURL), slack.OptionAppLevelToken(appToken))
+	api := slack.New(botToken, slack.OptionAPIURL(apiURL), slack.OptionAppLevelToken(appToken),
+		slack.OptionHTTPClient(&http.Client{Timeout: callTimeout}))
 	client := socketmode.New(api, socketmode.OptionLog(log.New(slogWriter{cfg.Log}, "", 0)))
 	if cfg.Now == nil {
 		cfg.Now = time.Now

@@ -65,3 +65,47 @@ func TestWebAPIRemembersAndWaitsOutLimits(t *testing.T) {
 		t.Fatalf("a deleted account is asked about again (%d calls)", len(fake.Calls("users.info")))
 	}
 }
+
+// A response_url is answered only on Slack's hooks host (or the fake's,
+// the host of SLACK_API_URL): a signed request cannot send the bot's
+// answer, with its incident text, anywhere it names.
+func TestResponderOnlyOnSlackHosts(t *testing.T) {
+	fake := slackfake.New(t, token)
+	api := bot.NewWebAPI(token, fake.APIURL())
+	for raw, ok := range map[string]bool{
+		"https://hooks.slack.com/commands/T0/1/x":     true,
+		fake.ResponseURL():                            true,
+		"https://evil.example/hooks":                  false,
+		"http://hooks.slack.com/commands/T0/1/x":      false,
+		"https://hooks.slack.com.evil.example/x":      false,
+		"https://user@evil.example@hooks.slack.com/x": true, // the host is hooks.slack.com
+		"":              false,
+		"not a url %zz": false,
+	} {
+		if got := api.Responder(raw) != nil; got != ok {
+			t.Errorf("Responder(%q) usable = %v, want %v", raw, got, ok)
+		}
+	}
+}
+
+// auth.test says whether Slack takes the token; a refusal is told apart
+// from Slack being unreachable, and /readyz's Health reports it until a
+// call goes through again.
+func TestTokenRefusal(t *testing.T) {
+	fake := slackfake.New(t, token)
+	bad := bot.NewWebAPI("xoxb-revoked", fake.APIURL())
+	if _, _, err := bad.AuthTest(context.Background()); !bot.TokenRefused(err) {
+		t.Fatalf("auth.test with a bad token: %v", err)
+	}
+	if err := bad.Health(); err == nil {
+		t.Fatal("Health says a refused token is fine")
+	}
+	good := bot.NewWebAPI(token, fake.APIURL())
+	if user, _, err := good.AuthTest(context.Background()); err != nil || user != "U0FAULTLINE" || good.Health() != nil {
+		t.Fatalf("auth.test: %q %v %v", user, err, good.Health())
+	}
+	gone := bot.NewWebAPI(token, "http://127.0.0.1:1/api/")
+	if _, _, err := gone.AuthTest(context.Background()); err == nil || bot.TokenRefused(err) {
+		t.Fatalf("Slack unreachable is not a refused token: %v", err)
+	}
+}
