@@ -146,7 +146,7 @@ func outboxBlockedKeysAndRetry(t *testing.T, open Open) {
 // previous one, and every message once.
 func outboxBacklogInOrder(t *testing.T, open Open) {
 	s, _ := open(t)
-	const keys, each = 100, 30
+	const keys, each = 40, 12
 	for round := range each {
 		var out []faultline.Outgoing
 		for k := range keys {
