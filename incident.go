@@ -293,7 +293,7 @@ func (i Incident) rule(a IncidentAction, in IncidentInput) error {
 		return &Error{Code: "irefuse.need_report"}
 	case a == IncRemedy && blank(in.Remedy):
 		return &Error{Code: "irefuse.need_remedy"}
-	case a == IncClassify && !validSeverity(in.Severity):
+	case a == IncClassify && !in.Severity.Known():
 		return &Error{Code: "irefuse.need_severity"}
 	case (a == IncApprove || a == IncReject || a == IncEdit) && i.Notice != NoticeDraft:
 		return &Error{Code: "irefuse.no_draft"}
@@ -328,7 +328,8 @@ func firstNonEmpty(ss ...string) string {
 	return ""
 }
 
-func validSeverity(s Severity) bool {
+// Known reports whether s is one of Severities.
+func (s Severity) Known() bool {
 	for _, k := range Severities {
 		if s == k {
 			return true

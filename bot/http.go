@@ -16,6 +16,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"github.com/slack-go/slack"
 	"github.com/slack-go/slack/slackevents"
+	"golang.org/x/sync/semaphore"
 
 	"github.com/faultline/faultline/commands"
 )
@@ -28,24 +29,23 @@ import (
 // larger is refused with 413 at once, one that turns out larger as soon as
 // it does.
 //
-// Reading is bounded too, so slow senders cannot hold the memory: at most
-// maxSmallReads bodies of up to smallBody bytes (Slack's usual requests)
-// and maxLargeReads larger or unannounced ones are read at a time, in
-// separate pools so that a crowd of large senders does not keep out a
-// slash command; beyond that the answer is 503 (Slack retries). At most
-// maxHandling verified requests are handled at once, a newcomer waiting up
-// to handlingWait for its turn.
+// Reading is bounded without letting slow senders keep anyone out: Slack
+// sends a body at once, so a body must arrive within bodyTimeout; and the
+// bytes being read, by all requests together, are at most readBudget, taken
+// as they arrive (a slow sender holds only what it sent). When the budget
+// is spent the answer is 503. At most maxHandling verified requests are
+// handled at once, a newcomer waiting up to handlingWait for its turn.
 const (
 	MaxCommandBody     = 64 << 10
 	MaxInteractionBody = 512 << 10
 	MaxEventBody       = 512 << 10
 	MaxBody            = MaxInteractionBody // the largest of them
 
-	smallBody     = 16 << 10
-	maxSmallReads = 1024 // at most 16 MiB of small bodies
-	maxLargeReads = 32   // at most 16 MiB of large ones
-	maxHandling   = 64
-	handlingWait  = time.Second
+	bodyTimeout  = 3 * time.Second
+	readBudget   = 48 << 20
+	readChunk    = 16 << 10
+	maxHandling  = 64
+	handlingWait = time.Second
 )
 
 // ServerConfig wires an HTTP transport.
@@ -64,9 +64,10 @@ type ServerConfig struct {
 // Server is the HTTP transport: Slack's slash commands, interactions and
 // events, plus health, readiness and metrics.
 type Server struct {
-	cfg                ServerConfig
-	d                  *dispatcher
-	small, large, busy chan struct{} // the reading pools; the handlers
+	cfg     ServerConfig
+	d       *dispatcher
+	reading *semaphore.Weighted // bytes of bodies being read
+	busy    chan struct{}       // verified requests being handled
 }
 
 // NewServer returns a Server. Now defaults to time.Now.
@@ -74,10 +75,9 @@ func NewServer(cfg ServerConfig) *Server {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
-	return &Server{cfg: cfg, small: make(chan struct{}, maxSmallReads), large: make(chan struct{}, maxLargeReads),
-		busy: make(chan struct{}, maxHandling), d: &dispatcher{
-			handler: cfg.Handler, api: cfg.API, work: cfg.Workers, now: cfg.Now, log: cfg.Log,
-		}}
+	return &Server{cfg: cfg, reading: semaphore.NewWeighted(readBudget), busy: make(chan struct{}, maxHandling), d: &dispatcher{
+		handler: cfg.Handler, api: cfg.API, work: cfg.Workers, now: cfg.Now, log: cfg.Log,
+	}}
 }
 
 // Routes returns the server's endpoints.
@@ -139,6 +139,10 @@ func (w *statusWriter) WriteHeader(code int) {
 	w.ResponseWriter.WriteHeader(code)
 }
 
+// Unwrap lets http.ResponseController reach the connection (for the body's
+// read deadline).
+func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
 func (s *Server) counted(endpoint string, h http.HandlerFunc) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		sw := &statusWriter{ResponseWriter: w, code: http.StatusOK}
@@ -147,9 +151,10 @@ func (s *Server) counted(endpoint string, h http.HandlerFunc) http.Handler {
 	})
 }
 
-// slack wraps a Slack endpoint: the body is read (bounded, in its pool)
-// and its signature verified before anything parses it; forged, stale or
-// unsigned requests get 401 and reach nothing else.
+// slack wraps a Slack endpoint: the body is read (bounded in size, time
+// and, with the others, memory) and its signature verified before anything
+// parses it; forged, stale or unsigned requests get 401 and reach nothing
+// else.
 func (s *Server) slack(kind string, limit int64, h func(w http.ResponseWriter, r *http.Request, body []byte)) http.Handler {
 	return s.counted(kind, func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
@@ -157,25 +162,21 @@ func (s *Server) slack(kind string, limit int64, h func(w http.ResponseWriter, r
 			refuse(w, "request body too large", http.StatusRequestEntityTooLarge)
 			return
 		}
-		pool := s.large
-		if r.ContentLength >= 0 && r.ContentLength <= smallBody {
-			pool = s.small
+		if err := http.NewResponseController(w).SetReadDeadline(start.Add(bodyTimeout)); err != nil {
+			s.cfg.Log.ErrorContext(r.Context(), "cannot bound the body's read time", "err", err)
 		}
-		select {
-		case pool <- struct{}{}:
-		default:
-			busy(w)
-			return
-		}
-		body, err := readBody(w, r, limit)
-		<-pool
+		body, held, err := s.readBody(w, r, limit)
+		defer s.reading.Release(held)
 		if err != nil {
 			var tooBig *http.MaxBytesError
-			if errors.As(err, &tooBig) {
+			switch {
+			case errors.As(err, &tooBig):
 				refuse(w, "request body too large", http.StatusRequestEntityTooLarge)
-				return
+			case errors.Is(err, errBudget):
+				busy(w)
+			default:
+				refuse(w, "could not read request", http.StatusBadRequest)
 			}
-			http.Error(w, "could not read request", http.StatusBadRequest)
 			return
 		}
 		if err := Verify(r.Header, body, s.cfg.SigningSecret, s.cfg.Now()); err != nil {
@@ -198,6 +199,41 @@ func (s *Server) slack(kind string, limit int64, h func(w http.ResponseWriter, r
 	})
 }
 
+var errBudget = errors.New("the read budget is spent")
+
+// readBody reads at most limit bytes, a chunk at a time, taking each
+// chunk's size from the read budget before allocating it. It returns what
+// it took, for the caller to give back when the request is done.
+func (s *Server) readBody(w http.ResponseWriter, r *http.Request, limit int64) (body []byte, held int64, err error) {
+	src := http.MaxBytesReader(w, r.Body, limit)
+	var chunks [][]byte
+	total := 0
+	for {
+		n := int64(readChunk)
+		if r.ContentLength >= 0 {
+			n = min(n, r.ContentLength-int64(total)+1) // +1: to see a body longer than it said
+		}
+		if !s.reading.TryAcquire(n) {
+			return nil, held, errBudget
+		}
+		held += n
+		chunk := make([]byte, n)
+		read, err := io.ReadFull(src, chunk)
+		chunks, total = append(chunks, chunk[:read]), total+read
+		switch {
+		case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
+			if r.ContentLength >= 0 && int64(total) != r.ContentLength {
+				return nil, held, errors.New("body shorter than its Content-Length")
+			}
+			return bytes.Join(chunks, nil), held, nil
+		case err != nil:
+			return nil, held, err
+		case r.ContentLength >= 0 && int64(total) > r.ContentLength:
+			return nil, held, errors.New("body longer than its Content-Length")
+		}
+	}
+}
+
 func busy(w http.ResponseWriter) {
 	w.Header().Set("Retry-After", "1")
 	refuse(w, "busy, try again", http.StatusServiceUnavailable)
@@ -210,23 +246,6 @@ func busy(w http.ResponseWriter) {
 func refuse(w http.ResponseWriter, msg string, code int) {
 	w.Header().Set("Connection", "close")
 	http.Error(w, msg, code)
-}
-
-// readBody reads at most limit bytes, into a buffer of the declared length
-// when there is one, so a body costs its size and not twice it.
-func readBody(w http.ResponseWriter, r *http.Request, limit int64) ([]byte, error) {
-	body := http.MaxBytesReader(w, r.Body, limit)
-	if r.ContentLength <= 0 {
-		return io.ReadAll(body)
-	}
-	buf := make([]byte, r.ContentLength)
-	if _, err := io.ReadFull(body, buf); err != nil {
-		return nil, err
-	}
-	if n, _ := body.Read(make([]byte, 1)); n > 0 {
-		return nil, errors.New("body longer than its Content-Length")
-	}
-	return buf, nil
 }
 
 func (s *Server) command(w http.ResponseWriter, r *http.Request, _ []byte) {

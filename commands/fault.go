@@ -259,10 +259,15 @@ func (f *faultFlow) reply(ctx context.Context, r ThreadReply) (bool, error) {
 	}}})
 }
 
-// eventKey is the delivery key a thread reply is recorded under.
+// eventKey is the key a thread reply is recorded under: the message's
+// own identity in Slack (its channel and timestamp), so a redelivery, or
+// the same message under another event ID, is recorded once.
 func eventKey(r ThreadReply) string {
-	if r.EventID == "" {
-		return ""
+	switch {
+	case r.TS != "":
+		return "reply:" + r.Channel + ":" + r.TS
+	case r.EventID != "":
+		return "event:" + r.EventID
 	}
-	return "event:" + r.EventID
+	return ""
 }

@@ -73,10 +73,7 @@ func (f *faultFlow) submitReport(ctx context.Context, sub Submission) Response {
 	// The confirmation goes with the ticket, to the reporter alone in the
 	// conversation the form came from (a form has no reply of its own); its
 	// text, which names the new ticket, is written when it is sent.
-	var confirm []faultline.Outgoing
-	if sub.Metadata != "" {
-		confirm = []faultline.Outgoing{ephemeralTo(sub.User, sub.Metadata, "")}
-	}
+	confirm := []faultline.Outgoing{formConfirmation(sub.User, sub.Metadata)}
 	key := ""
 	if sub.ViewID != "" {
 		key = "view:" + sub.ViewID // every try of one form is one report

@@ -107,13 +107,13 @@ func (f *incidentFlow) submitDeclare(ctx context.Context, sub Submission) Respon
 	if p := f.checkText(sub.Values["description"]); p != "" {
 		return Response{Errors: map[string]string{"description": p}}
 	}
+	if sev := faultline.Severity(sub.Values["severity"]); sev != "" && !sev.Known() {
+		return Response{Errors: map[string]string{"severity": f.cat.T("irefuse.need_severity", f.cat.T("inc.field.severity"))}}
+	}
 	// A form has no reply of its own: the confirmation goes with the
 	// incident to the reporter alone in the conversation the form came
 	// from, its text (naming the incident) written when it is sent.
-	var confirm []faultline.Outgoing
-	if sub.Metadata != "" {
-		confirm = []faultline.Outgoing{ephemeralTo(sub.User, sub.Metadata, "")}
-	}
+	confirm := []faultline.Outgoing{formConfirmation(sub.User, sub.Metadata)}
 	key := ""
 	if sub.ViewID != "" {
 		key = "view:" + sub.ViewID

@@ -170,7 +170,9 @@ func (s *outbox) failed(ctx context.Context, o faultline.Outgoing, ch string, se
 		}
 		return s.store.OutgoingRetry(ctx, o, at, sendErr.Error(), false)
 	case errors.As(sendErr, &perm) && perm.Permanent():
-		block := o.Kind == faultline.OutHead || errors.As(sendErr, &dest) && dest.Destination()
+		// A person's private notes go to whatever conversation they were
+		// in: one refused does not hold back the next, elsewhere.
+		block := o.Kind == faultline.OutHead || o.Kind != faultline.OutEphemeral && errors.As(sendErr, &dest) && dest.Destination()
 		what := "an operator may send it again with `faultline outbox retry " + strconv.FormatInt(o.ID, 10) + "`"
 		reason := sendErr.Error()
 		if errors.As(sendErr, &remedy) && remedy.Remedy() != "" {
@@ -216,6 +218,11 @@ func (s *outbox) send(ctx context.Context, o faultline.Outgoing) (channel, ts st
 			return "", "", err
 		}
 		o.Message.Channel = ch
+		if o.Message.Text == "" { // a form's confirmation, naming what it opened
+			if o.Message.Text, err = s.confirmation(ctx, o); err != nil {
+				return "", "", err
+			}
+		}
 	case faultline.OutEphemeral:
 		o.Message.Ephemeral, o.Message.User = true, o.User
 		if o.Message.Text == "" { // a form's confirmation, naming what it opened

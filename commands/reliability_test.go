@@ -296,3 +296,52 @@ func TestIntakeWhenTheAnswerIsLost(t *testing.T) {
 		t.Fatalf("%d tickets after Send again", n)
 	}
 }
+
+// Values only a forged submission could carry get their own answer and
+// store nothing: a field longer than any form allows, a severity that is
+// none of the choices; a form whose metadata names no channel confirms by
+// DM; the same thread message under a second event ID is recorded once.
+func TestForgedFormValues(t *testing.T) {
+	storagetest.Run(t, func(t *testing.T, db *storage.DB) {
+		h := setup(t, db)
+		long := h.submit("U0REPORTER", commands.CallbackReport, "C0GENERAL",
+			map[string]string{"site": "office-a", "description": "ok", "host": strings.Repeat("h", 5000)})
+		if !strings.Contains(long.Errors["host"], "5000 characters long") {
+			t.Errorf("a 5,000-character host: %+v", long.Errors)
+		}
+		sev := h.submit("U0EMPLOYEE", commands.CallbackDeclare, "C0GENERAL",
+			map[string]string{"description": "phishing mail", "severity": "apocalyptic"})
+		if !strings.Contains(sev.Errors["severity"], "pick general, major or critical") {
+			t.Errorf("an unknown severity: %+v", sev.Errors)
+		}
+		if n := countFaults(t, db); n != 0 {
+			t.Fatalf("%d tickets from refused forms", n)
+		}
+		if _, err := db.Incident(context.Background(), 1); err == nil {
+			t.Fatal("an incident was declared with an unknown severity")
+		}
+
+		if resp := h.submit("U0REPORTER", commands.CallbackReport, "<!channel>",
+			map[string]string{"site": "office-a", "description": "printer offline"}); len(resp.Errors) != 0 {
+			t.Fatalf("form: %+v", resp.Errors)
+		}
+		msgs := h.settle()
+		if dms := dmsTo(msgs, "U0REPORTER"); len(dms) != 1 || !strings.Contains(dms[0], "F-1") {
+			t.Fatalf("confirmation of a form with forged metadata: %v\n%s", dms, dump(msgs))
+		}
+		for _, m := range msgs {
+			if strings.Contains(m.Channel, "channel") {
+				t.Fatalf("sent to the forged conversation: %s", m)
+			}
+		}
+
+		f := h.fault(1)
+		for _, id := range []string{"Ev10", "Ev11"} {
+			if err := h.svc.ThreadReply(context.Background(), commands.ThreadReply{Channel: f.Channel, ThreadTS: f.MessageTS,
+				TS: "1700000600.000100", User: "U0TECH", Text: "on my way", EventID: id}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		assertKinds(t, db, 1, faultline.EventCreated, faultline.EventCheck, faultline.EventReply)
+	})
+}

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/faultline/faultline"
 	"github.com/faultline/faultline/catalog"
@@ -139,6 +140,11 @@ func (s *Service) Submit(ctx context.Context, sub Submission) Response {
 	defer cancel()
 	for k, v := range sub.Values {
 		sub.Values[k] = storable(v)
+		// Slack holds every field to its form's limit, the longest of
+		// which is a description's; only a forged submission is longer.
+		if n := utf8.RuneCountInString(v); n > MaxDescription {
+			return Response{Errors: map[string]string{k: s.flow.cat.T("form.too_long", n, MaxDescription)}}
+		}
 	}
 	if s.replayed(ctx, sub.TriggerID) {
 		return Response{}

@@ -2,6 +2,7 @@ package commands
 
 import (
 	"fmt"
+	"regexp"
 	"strings"
 	"time"
 
@@ -67,6 +68,19 @@ func headUpdate() faultline.Outgoing { return faultline.Outgoing{Kind: faultline
 func directMessage(user string, m faultline.Message) faultline.Outgoing {
 	return faultline.Outgoing{Kind: faultline.OutDM, User: user, Message: m}
 }
+
+// formConfirmation is the note that a form opened a ticket or declared an
+// incident, its text written when it is sent: to the person alone in the
+// conversation the form came from, or by DM when the form's metadata does
+// not name one (a forged submission).
+func formConfirmation(user, channel string) faultline.Outgoing {
+	if channelID.MatchString(channel) {
+		return ephemeralTo(user, channel, "")
+	}
+	return faultline.Outgoing{Kind: faultline.OutDM, User: user}
+}
+
+var channelID = regexp.MustCompile(`^[CDG][A-Z0-9]{2,20}$`)
 
 // ephemeralTo is a message only user sees, in channel.
 func ephemeralTo(user, channel, text string) faultline.Outgoing {
