@@ -19,6 +19,10 @@ const (
 	EventVendor     EventKind = "vendor"
 	EventEscalation EventKind = "escalation"
 	EventRestart    EventKind = "restart"
+	EventReport     EventKind = "report"      // another report of the outage: Actor, Text, Data the channel
+	EventMoved      EventKind = "moved"       // a report moved to its own ticket: Data its ticket
+	EventMonitor    EventKind = "monitor"     // a monitor saw the outage from a site behind it
+	EventMaintained EventKind = "maintenance" // a clock waited out a maintenance window
 )
 
 // Event is one entry on a ticket's or an incident's timeline: who did

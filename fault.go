@@ -48,6 +48,15 @@ type Fault struct {
 	Verdict VerdictKind
 	Hop     string // the failing hop's name; empty when none fails
 	HopRef  string // its device or line ID in the inventory, if any
+	HopKey  string // its identity across sites (HopKey): the outage's hop
+
+	// Reporters are the people who reported the outage, each once, the
+	// first reporter first (a monitor's ticket has none at first). Each
+	// report's own text, time and channel are on the timeline.
+	Reporters []string
+	// LinkedTo is the ticket this one was split off from (a reporter for
+	// whom it still did not work once others said it did), or 0.
+	LinkedTo int64
 
 	TakenAt      time.Time
 	FixedAt      time.Time // marked fixed (the reporter is asked from then)
@@ -175,7 +184,7 @@ type StepInput struct {
 // their own ticket, and employee always.
 func (f Fault) RolesOf(by Actor) []Role {
 	roles := append([]Role{RoleEmployee}, by.Roles...)
-	if by.User == f.Reporter {
+	if f.IsReporter(by.User) {
 		roles = append(roles, RoleReporter)
 	}
 	return roles

@@ -41,10 +41,11 @@ const (
 
 // Observe folds one check into the state. failing is the first failing
 // hop's name, "" when every hop answered; threshold is the number of
-// consecutive failures that opens a ticket; quiet holds ticket opening
-// back (the failures still count). Hops behind the failing one are never
-// reported on their own: one outage, one ticket.
-func (m MonitorState) Observe(failing string, threshold int, quiet bool, now time.Time) (MonitorState, MonitorAction) {
+// consecutive failures that opens a ticket, recoverAfter the number of
+// consecutive good checks that clears it (at least 1); quiet holds ticket
+// opening back (the failures still count). Hops behind the failing one are
+// never reported on their own: one outage, one ticket.
+func (m MonitorState) Observe(failing string, threshold, recoverAfter int, quiet bool, now time.Time) (MonitorState, MonitorAction) {
 	n := m
 	n.LastCheck = now
 	n.History = remember(m.History, failing != "")
@@ -54,7 +55,7 @@ func (m MonitorState) Observe(failing string, threshold int, quiet bool, now tim
 		if changes <= steadyAfterCalms {
 			n.Flapping = false
 		}
-		if m.FaultID != 0 && !n.Flapping {
+		if m.FaultID != 0 && !n.Flapping && goodRun(n.History) >= max(recoverAfter, 1) {
 			n.FaultID = 0
 			return n, MonRecovered
 		}
@@ -89,6 +90,11 @@ func remember(history string, down bool) string {
 		h = h[len(h)-historyLen:]
 	}
 	return h
+}
+
+// goodRun counts the good checks at the end of the history.
+func goodRun(h string) int {
+	return len(h) - len(strings.TrimRight(h, "U"))
 }
 
 func transitions(h string) int {

@@ -21,16 +21,16 @@ func TestMonitorObserve(t *testing.T) {
 		{"WAN router", ""}, {"WAN router", ""}, {"WAN router", "open"},
 	}
 	for i, s := range steps {
-		m, a = m.Observe(s.failing, 3, false, now)
+		m, a = m.Observe(s.failing, 3, 1, false, now)
 		if a != s.want {
 			t.Fatalf("check %d: %q, want %q", i+1, a, s.want)
 		}
 	}
 	m.FaultID = 7
-	if m, a = m.Observe("WAN router", 3, false, now); a != "" {
+	if m, a = m.Observe("WAN router", 3, 1, false, now); a != "" {
 		t.Fatalf("a second ticket for the same outage: %q", a)
 	}
-	if m, a = m.Observe("", 3, false, now); a != faultline.MonRecovered || m.FaultID != 0 {
+	if m, a = m.Observe("", 3, 1, false, now); a != faultline.MonRecovered || m.FaultID != 0 {
 		t.Fatalf("recovery: %q %+v", a, m)
 	}
 	// After the outage (DDDDU), down, up, down: the fourth change in ten
@@ -38,7 +38,7 @@ func TestMonitorObserve(t *testing.T) {
 	// open no ticket while it still flaps.
 	var flaps []faultline.MonitorAction
 	for _, f := range []string{"core switch", "", "core switch", "", "core switch", "core switch", "core switch"} {
-		m, a = m.Observe(f, 3, false, now)
+		m, a = m.Observe(f, 3, 1, false, now)
 		flaps = append(flaps, a)
 	}
 	want := []faultline.MonitorAction{"", "", "flapping", "", "", "", ""}
@@ -53,12 +53,12 @@ func TestMonitorObserve(t *testing.T) {
 	// Quiet hours hold the ticket back; the failures still count.
 	var q faultline.MonitorState
 	for i := 0; i < 3; i++ {
-		q, a = q.Observe("HQ", 3, true, now)
+		q, a = q.Observe("HQ", 3, 1, true, now)
 	}
 	if a != "" || q.Consecutive != 3 {
 		t.Fatalf("quiet hours: %q %+v", a, q)
 	}
-	if q, a = q.Observe("HQ", 3, false, now); a != faultline.MonOpen {
+	if q, a = q.Observe("HQ", 3, 1, false, now); a != faultline.MonOpen {
 		t.Fatalf("after quiet hours: %q", a)
 	}
 }

@@ -12,6 +12,10 @@ const (
 	// TaskCheckAndAsk checks a ticket's path, then asks its reporter
 	// whether the network works (after a technician marks it fixed).
 	TaskCheckAndAsk TaskKind = "check_ask"
+	// TaskConfirmReport checks the path of a report that joined an open
+	// outage (Actor is the reporter) and moves the report to a ticket of
+	// its own when the check finds another fault.
+	TaskConfirmReport TaskKind = "confirm_report"
 )
 
 // Task is work stored in the same transaction as the change that asked for

@@ -17,6 +17,8 @@ type faultFlow struct {
 	*flow
 	store  FaultStore
 	pinger Pinger
+	checks *checks
+	sched  Scheduler
 }
 
 // Limits on what a user may type; longer text gets a polite refusal and
@@ -92,6 +94,15 @@ func (f *faultFlow) report(ctx context.Context, req Request) Response {
 		return f.say(problem + "\n" + f.usage())
 	}
 	key := requestKey(req.TriggerID)
+	var notice string
+	if site, ok := faultline.FindSite(f.set.Sites, t.site); ok {
+		notice = f.maintenanceNotice(ctx, site)
+		if outage, ok := f.outageFor(ctx, site); ok {
+			if resp, joined := f.joinCommand(ctx, outage, req, site, description, key); joined {
+				return withNotice(resp, notice)
+			}
+		}
+	}
 	ticket, err := f.open(ctx, req.User, t, description, key, nil, true)
 	switch {
 	case errors.Is(err, faultline.ErrReplay):
@@ -102,7 +113,7 @@ func (f *faultFlow) report(ctx context.Context, req Request) Response {
 	case err != nil:
 		return f.internal(ctx, "open fault", err)
 	}
-	return f.say(f.opened(ticket, t))
+	return withNotice(f.say(f.opened(ticket, t)), notice)
 }
 
 // ActionResend sends a report again that the database did not take; its
@@ -214,7 +225,7 @@ func (f *faultFlow) open(ctx context.Context, user string, t target, description
 	err := f.persist(ctx, func(ctx context.Context) (err error) {
 		ticket, err = f.store.CreateFault(ctx, faultline.Fault{
 			Target: t.name, Site: t.site, Description: description, RequestKey: key,
-			Reporter: user, State: faultline.FaultOpen, CreatedAt: now,
+			Reporter: user, State: faultline.FaultOpen, CreatedAt: now, LinkedTo: linkedFrom(ctx),
 		}, with)
 		return err
 	})
@@ -222,6 +233,14 @@ func (f *faultFlow) open(ctx context.Context, user string, t target, description
 		f.nudge()
 	}
 	return ticket, err
+}
+
+// linkedKey carries, in a context, the ticket a new one is split off from.
+type linkedKey struct{}
+
+func linkedFrom(ctx context.Context) int64 {
+	n, _ := ctx.Value(linkedKey{}).(int64)
+	return n
 }
 
 // lookup reads the ticket a button's value or a typed reference names; a

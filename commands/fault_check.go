@@ -30,10 +30,15 @@ func (f *faultFlow) runTask(ctx context.Context, task faultline.Task) error {
 		if ok || task.Kind != faultline.TaskCheckAndAsk {
 			return f.commit(ctx, done)
 		}
-		done.Out = []faultline.Outgoing{f.reporterQuestion(ticket)} // nothing to check: ask at once
+		done.Out = f.reporterQuestion(ticket) // nothing to check: ask at once
 		return f.commit(ctx, done)
 	}
-	c := f.check(ctx, t)
+	var c faultline.PathCheck
+	if task.Kind == faultline.TaskCheck && task.Actor == faultline.ActorBot && t.site != "" {
+		c = f.shared(ctx, t) // a report's first check: the site's, shared
+	} else {
+		c = f.check(ctx, t)
+	}
 	for attempt := 0; attempt < 3; attempt++ {
 		if attempt > 0 {
 			if ticket, err = f.store.FaultByID(ctx, task.FaultID); err != nil {
@@ -46,7 +51,7 @@ func (f *faultFlow) runTask(ctx context.Context, task faultline.Task) error {
 		}
 		change.Completes = task.ID
 		if task.Kind == faultline.TaskCheckAndAsk {
-			change.Out = append(change.Out, f.reporterQuestion(*change.Fault))
+			change.Out = append(change.Out, f.reporterQuestion(*change.Fault)...)
 		}
 		if err = f.commit(ctx, change); !errors.Is(err, faultline.ErrConflict) {
 			return err
@@ -91,7 +96,7 @@ func withVerdict(t faultline.Fault, c faultline.PathCheck, now time.Time) faultl
 	g.Verdict, g.UpdatedAt = c.Verdict.Kind, now
 	if c.Verdict.Failing >= 0 && c.Verdict.Kind != faultline.VerdictUnknown {
 		h := c.Hops[c.Verdict.Failing]
-		g.Hop, g.HopRef = h.Name, h.Device+h.Line
+		g.Hop, g.HopRef, g.HopKey = h.Name, h.Device+h.Line, faultline.HopKey(h)
 	}
 	return g
 }

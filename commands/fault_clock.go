@@ -35,6 +35,12 @@ func (f *faultFlow) fire(ctx context.Context, t faultline.Timer, now time.Time) 
 	if !ticket.AtRisk(t.Kind) || !ok {
 		return c, nil, nil
 	}
+	if w, on := f.windowOver(ctx, ticket); on {
+		// Planned work there: the clock waits until the window ends.
+		c.SetTimers = []faultline.Timer{{Kind: t.Kind, DueAt: w.Until()}}
+		c.Events = []faultline.Event{{At: now, Actor: faultline.ActorBot, Kind: faultline.EventMaintained, Text: string(t.Kind), Data: w.Name}}
+		return c, nil, nil
+	}
 	after := ticket
 	after.EscLevel, after.UpdatedAt = climb.Level, now
 	note := f.cat.T(escalationKeys[t.Kind], f.members(climb.Role), after.Ref(), durationText(now.Sub(ticket.CreatedAt)),

@@ -14,11 +14,13 @@ func (f *faultFlow) command(ctx context.Context, req Request) Response {
 		return Response{Modal: f.reportModal(req.Channel)}
 	}
 	return subcommands{
-		"help":   func(context.Context, Request, string) Response { return f.say(f.usage()) },
-		"ping":   f.pingCommand,
-		"list":   func(ctx context.Context, _ Request, _ string) Response { return f.list(ctx) },
-		"show":   func(ctx context.Context, _ Request, rest string) Response { return f.show(ctx, rest) },
-		"search": func(ctx context.Context, _ Request, rest string) Response { return f.search(ctx, rest) },
+		"help":        func(context.Context, Request, string) Response { return f.say(f.usage()) },
+		"ping":        f.pingCommand,
+		"list":        func(ctx context.Context, _ Request, _ string) Response { return f.list(ctx) },
+		"show":        func(ctx context.Context, _ Request, rest string) Response { return f.show(ctx, rest) },
+		"search":      func(ctx context.Context, _ Request, rest string) Response { return f.search(ctx, rest) },
+		"status":      func(ctx context.Context, _ Request, _ string) Response { return f.status(ctx) },
+		"maintenance": f.maintenance,
 	}.run(ctx, req, f.report)
 }
 

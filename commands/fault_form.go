@@ -78,7 +78,17 @@ func (f *faultFlow) submitReport(ctx context.Context, sub Submission) Response {
 	if sub.ViewID != "" {
 		key = "view:" + sub.ViewID // every try of one form is one report
 	}
-	_, err := f.open(ctx, sub.User, t, description, key, confirm, true)
+	var err error
+	joined := false
+	if site, ok := faultline.FindSite(f.set.Sites, t.site); ok {
+		if outage, ok := f.outageFor(ctx, site); ok {
+			_, _, err = f.join(ctx, outage, sub.User, site, description, key, sub.Metadata, confirm)
+			joined = !errors.Is(err, faultline.ErrConflict)
+		}
+	}
+	if !joined {
+		_, err = f.open(ctx, sub.User, t, description, key, confirm, true)
+	}
 	switch {
 	case errors.Is(err, faultline.ErrReplay):
 		return Response{}

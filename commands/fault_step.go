@@ -64,6 +64,15 @@ func (f *faultFlow) press(ctx context.Context, a Action) Response {
 		return *refused
 	}
 	by := f.actor(a.User)
+	if ticket.State == faultline.FaultConfirmed && ticket.IsReporter(a.User) {
+		// Someone else said it works; this reporter answers for themselves.
+		switch action {
+		case faultline.ActStillBroken:
+			return f.splitOff(ctx, ticket, a.User)
+		case faultline.ActWorks:
+			return f.alsoWorks(ctx, ticket, a.User)
+		}
+	}
 	switch action {
 	case faultline.ActVendor, faultline.ActClose:
 		if err := ticket.Check(action, by); err != nil {
@@ -241,18 +250,37 @@ func (f *faultFlow) triedSoFar(ctx context.Context, t faultline.Fault) ([]string
 	return lines, nil
 }
 
-func (f *faultFlow) reporterQuestion(t faultline.Fault) faultline.Outgoing {
-	if t.Reporter == faultline.ActorBot {
-		return f.threadNote(f.cat.T("note.monitor_confirm", f.owner(t.Owner)))
+// reporterQuestion asks whoever reported t whether it works again: every
+// reporter, or for a monitor's ticket nobody reported, its owner.
+func (f *faultFlow) reporterQuestion(t faultline.Fault) []faultline.Outgoing {
+	if len(t.People()) == 0 {
+		return []faultline.Outgoing{f.threadNote(f.cat.T("note.monitor_confirm", f.owner(t.Owner)))}
 	}
-	return threadPost(faultline.Message{
-		Channel: f.set.FaultsChannel,
-		Text:    f.cat.T("note.ask_reporter", f.who(t.Reporter), minutes(f.set.Deadlines.Confirm)),
-		Buttons: []faultline.Button{
-			{ID: faultButton(faultline.ActWorks), Label: f.cat.T("button.works"), Value: t.Ref(), Style: "primary"},
-			{ID: faultButton(faultline.ActStillBroken), Label: f.cat.T("button.still_broken"), Value: t.Ref(), Style: "danger"},
-		},
-	})
+	return f.askReporters(t)
+}
+
+// mentionsPerMessage is how many reporters one question mentions: Slack
+// shows a section of 3,000 characters, and a mention is about 15.
+const mentionsPerMessage = 100
+
+// askReporters is the question to every reporter, as few messages as
+// the mentions fit in, each with the two answers; each reporter answers
+// for themselves.
+func (f *faultFlow) askReporters(t faultline.Fault) []faultline.Outgoing {
+	people := t.People()
+	var out []faultline.Outgoing
+	for start := 0; start < len(people); start += mentionsPerMessage {
+		batch := people[start:min(start+mentionsPerMessage, len(people))]
+		out = append(out, threadPost(faultline.Message{
+			Channel: f.set.FaultsChannel,
+			Text:    f.cat.T("note.ask_reporter", mentions(batch), minutes(f.set.Deadlines.Confirm)),
+			Buttons: []faultline.Button{
+				{ID: faultButton(faultline.ActWorks), Label: f.cat.T("button.works"), Value: t.Ref(), Style: "primary"},
+				{ID: faultButton(faultline.ActStillBroken), Label: f.cat.T("button.still_broken"), Value: t.Ref(), Style: "danger"},
+			},
+		}))
+	}
+	return out
 }
 
 // stepDetail is what the timeline keeps of a step besides its name.

@@ -58,15 +58,25 @@ func (f *faultFlow) head(t faultline.Fault) faultline.Message {
 		{Label: f.cat.T("field.site"), Value: f.siteLabel(t)},
 		{Label: f.cat.T("field.path"), Value: f.verdictSummary(t)},
 	}
+	if n := len(t.People()); n > 1 {
+		fields = append(fields, faultline.Field{Label: f.cat.T("field.reports"), Value: f.cat.T("field.reports_n", n)})
+	}
+	if t.LinkedTo != 0 {
+		fields = append(fields, faultline.Field{Label: f.cat.T("field.linked"), Value: faultline.FaultRef(t.LinkedTo)})
+	}
 	if t.VendorTicket != "" {
 		fields = append(fields, faultline.Field{Label: f.cat.T("field.vendor"), Value: markup.Escape(t.VendorTicket + " · " + orDash(t.VendorDue))})
 	}
 	if t.State == faultline.FaultClosed {
 		fields = append(fields, faultline.Field{Label: f.cat.T("field.resolution"), Value: f.causeName(t.Resolution.Cause) + ": " + markup.Escape(oneLine(t.Resolution.Done, 300))})
 	}
+	title := f.cat.T("head.title", t.Ref(), markup.Escape(t.Target))
+	if sites := f.affected(t); len(sites) > 1 && t.State != faultline.FaultClosed {
+		title = f.cat.T("head.outage_title", t.Ref(), f.hopLabel(t), markup.Escape(strings.Join(sites, ", ")))
+	}
 	return faultline.Message{
 		Channel: f.set.FaultsChannel,
-		Text:    f.cat.T("head.title", t.Ref(), markup.Escape(t.Target)) + "\n" + markup.Quote(markup.Escape(t.Description)),
+		Text:    title + "\n" + markup.Quote(markup.Escape(t.Description)),
 		Fields:  fields,
 		Context: f.nextStep(t),
 		Buttons: f.headButtons(t),
@@ -203,7 +213,20 @@ func (f *faultFlow) eventLine(ev faultline.Event) string {
 		}
 		return line
 	case faultline.EventEscalation:
+		if ev.Text == "reports" {
+			return f.cat.T("event.escalation_reports", when, ev.Data)
+		}
 		return f.cat.T("event.escalation", when, f.cat.T(faultTimerKeys[faultline.TimerKind(ev.Text)]), f.roleName(faultline.Role(ev.Data)))
+	case faultline.EventReport:
+		var d reportDetail
+		_ = json.Unmarshal([]byte(ev.Data), &d)
+		return f.cat.T("event.report", when, who, markup.Escape(d.Site), markup.Escape(oneLine(ev.Text, 200)))
+	case faultline.EventMoved:
+		return f.cat.T("event.moved", when, f.who(ev.Text), markup.Escape(ev.Data))
+	case faultline.EventMonitor:
+		return f.cat.T("event.monitor", when, markup.Escape(ev.Text), markup.Escape(ev.Data))
+	case faultline.EventMaintained:
+		return f.cat.T("event.maintained", when, f.cat.T(faultTimerKeys[faultline.TimerKind(ev.Text)]), markup.Escape(ev.Data))
 	}
 	return f.cat.T("event.other", when, who, string(ev.Kind), markup.Escape(oneLine(ev.Text, 200)))
 }

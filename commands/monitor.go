@@ -1,7 +1,9 @@
 package commands
 
 import (
+	"cmp"
 	"context"
+	"slices"
 	"strings"
 	"time"
 
@@ -22,15 +24,16 @@ type monitorFlow struct {
 // opens one ticket for the outage, reporter the bot, with the check
 // history; it posts the recovery in that ticket; a flapping hop is said to
 // flap, once, instead of opening ticket after ticket.
-func (f *monitorFlow) run(ctx context.Context, site string, now time.Time) error {
-	spec, ok := f.spec(site)
-	t, known := f.faults.resolve(site)
+func (f *monitorFlow) run(ctx context.Context, name string, now time.Time) error {
+	spec, ok := f.spec(name)
+	t, known := f.faults.resolve(name)
 	if !ok || !known {
 		return nil
 	}
-	c := f.faults.check(ctx, t)
+	c := lossy(f.faults.check(ctx, t), spec.LossAbove)
+	f.faults.checks.remember(t.name, c)
 	if c.Verdict.Kind == faultline.VerdictUnknown {
-		f.log.WarnContext(ctx, "monitor could not check", "site", site, "err", firstError(c.Results))
+		f.log.WarnContext(ctx, "monitor could not check", "site", name, "err", firstError(c.Results))
 		return nil
 	}
 	failing := ""
@@ -41,10 +44,21 @@ func (f *monitorFlow) run(ctx context.Context, site string, now time.Time) error
 	if err != nil {
 		return err
 	}
-	next, action := read.Observe(failing, spec.Failures, spec.quiet(now, f.set.Location), now)
+	site, _ := faultline.FindSite(f.set.Sites, t.name)
+	_, maintained := f.faults.windowOn(ctx, site)
+	next, action := read.Observe(failing, spec.Failures, cmp.Or(spec.RecoverAfter, 2), spec.quiet(now, f.set.Location) || maintained, now)
 	change := faultline.Change{}
 	switch action {
 	case faultline.MonOpen:
+		// An outage already open that this break is part of (a shared hop
+		// failing for another site, or a person's ticket) is the one:
+		// the monitor follows it and says so on its timeline.
+		if outage, ok := f.faults.outageFor(ctx, site); ok && outage.Joins(site, c.Hops, c.Verdict) {
+			next.FaultID = outage.ID
+			change = faultline.Change{FaultID: outage.ID, Events: []faultline.Event{{At: now, Actor: faultline.ActorBot,
+				Kind: faultline.EventMonitor, Text: site.Name, Data: failing}}, Out: []faultline.Outgoing{headUpdate()}}
+			break
+		}
 		ticket, err := f.open(ctx, t, c, next)
 		if err != nil {
 			return err
@@ -100,8 +114,31 @@ func (f *monitorFlow) recovery(ctx context.Context, faultID int64, t target, c f
 	}
 	m := f.checkMessage(c, ticket.Number)
 	m.Channel = f.set.FaultsChannel
-	return faultline.Change{FaultID: ticket.ID, Out: []faultline.Outgoing{threadPost(m),
-		f.faults.threadNote(f.cat.T("mon.recovered", markup.Escape(t.name), who, ticket.Ref()))}}
+	out := []faultline.Outgoing{threadPost(m), f.faults.threadNote(f.cat.T("mon.recovered", markup.Escape(t.name), who, ticket.Ref()))}
+	if len(ticket.People()) > 0 && ticket.State != faultline.FaultClosed && ticket.State != faultline.FaultConfirmed {
+		out = append(out, f.faults.askReporters(ticket)...) // everyone who reported it is asked
+	}
+	return faultline.Change{FaultID: ticket.ID, Out: out}
+}
+
+// lossy counts a hop that loses more than above of its probes as failing,
+// and judges the path again; above 0 leaves the check as it is.
+func lossy(c faultline.PathCheck, above float64) faultline.PathCheck {
+	if above <= 0 {
+		return c
+	}
+	results := slices.Clone(c.Results)
+	changed := false
+	for i, r := range results {
+		if r.Answered() && r.Loss() > above {
+			results[i].Received, changed = 0, true
+		}
+	}
+	if !changed {
+		return c
+	}
+	c.Results, c.Verdict = results, faultline.Judge(c.Hops, results)
+	return c
 }
 
 func (f *monitorFlow) flapping(read, next faultline.MonitorState, t target, hop string) faultline.Outgoing {

@@ -86,6 +86,10 @@ func TestMonitorOpensOneTicketAndPostsRecovery(t *testing.T) {
 	up1()
 	up2()
 	up3()
+	// One good check is not a recovery (recover_after defaults to 2).
+	if said(check(), "post", "The monitor sees the path of lab answer again") {
+		t.Fatal("recovered after one good check")
+	}
 	mustSay(t, check(), "post", "The monitor sees the path of lab answer again")
 	if st, _ := db.MonitorState(context.Background(), "lab"); st.FaultID != 0 || st.Failing != "" {
 		t.Fatalf("monitor state after recovery: %+v", st)

@@ -252,6 +252,9 @@ func (s *outbox) confirmation(ctx context.Context, o faultline.Outgoing) (string
 		return s.cat.T("inc.declared_reply", i.Ref()), err
 	}
 	t, err := s.faults.store.FaultByID(ctx, o.FaultID)
+	if err == nil && o.User != t.Reporter && t.IsReporter(o.User) { // a report that joined an outage
+		return s.faults.knownOutage(t, t.Target, o.User, true), nil
+	}
 	return s.cat.T("fault.opened", t.Ref(), markup.Escape(t.Target), markup.ChannelLink(s.set.FaultsChannel)), err
 }
 

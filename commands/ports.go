@@ -40,6 +40,26 @@ type FaultStore interface {
 	// PastResolutions lists closed tickets of the same hop of the same
 	// site, newest first, leaving out exclude.
 	PastResolutions(ctx context.Context, site, hop string, exclude int64, limit int) ([]faultline.Fault, error)
+	// OpenFaultsAt lists the open tickets of site, or whose failing hop
+	// has one of hopKeys, newest first: the outages a report may join.
+	OpenFaultsAt(ctx context.Context, site string, hopKeys []string) ([]faultline.Fault, error)
+	// JoinFault adds user's report to open ticket faultID with c (its
+	// timeline entry, messages, tasks), without a version guard so a burst
+	// of reports queues rather than retries; added is false when user had
+	// reported it already. A closed ticket is faultline.ErrConflict, a
+	// repeated c.Request faultline.ErrReplay.
+	JoinFault(ctx context.Context, faultID int64, user string, c faultline.Change) (ticket faultline.Fault, added bool, err error)
+	WindowStore
+}
+
+// WindowStore keeps maintenance windows opened from chat.
+type WindowStore interface {
+	OpenWindow(ctx context.Context, w faultline.Window) (faultline.Window, error)
+	// EndWindow ends a window early, once; one ended or past is
+	// faultline.ErrNotFound.
+	EndWindow(ctx context.Context, id int64, by string, at time.Time) (faultline.Window, error)
+	// Windows lists the windows not over at now, soonest first.
+	Windows(ctx context.Context, now time.Time) ([]faultline.Window, error)
 }
 
 // IncidentStore keeps security incidents, their timelines and follow-ups.

@@ -221,8 +221,24 @@ func TestReplaysHaveOneEffect(t *testing.T) {
 			b.svc.Submit(ctx, form)
 			form.TriggerID = "T-form-2" // the same modal submitted again, as a replay with a fresh trigger could not be
 			b.svc.Submit(ctx, form)
-			if n := countFaults(t, a.db); n != 2 {
-				t.Fatalf("%d tickets after a form submitted three times, want 2", n)
+			form.User, form.TriggerID, form.ViewID = "U0OTHER", "T-form-3", "V-form-3" // someone else's report joins F-1
+			a.svc.Submit(ctx, form)
+			if n := countFaults(t, a.db); n != 1 {
+				t.Fatalf("%d tickets after reports of one site's outage, want 1", n)
+			}
+			evs, err := a.db.Events(ctx, 1)
+			if err != nil {
+				t.Fatal(err)
+			}
+			reports := 0
+			for _, ev := range evs {
+				if ev.Kind == faultline.EventReport {
+					reports++
+				}
+			}
+			if f, _ := a.db.Fault(ctx, 1); reports != 2 || len(f.Reporters) != 2 {
+				t.Fatalf("a form submitted three times and another person's: %d reports on the timeline, reporters %v; want 2 and 2",
+					reports, f.Reporters)
 			}
 		})
 	}
@@ -280,7 +296,9 @@ func TestIntakeWhenTheAnswerIsLost(t *testing.T) {
 	db, out := storagetest.OpenWithOutage(t, "postgres")
 	h := setup(t, db)
 	out.LoseNextAnswer()
-	resp := h.svc.Command(ctx, commands.Request{Command: "/fault", Text: "office-a printer offline", User: "U0REPORTER",
+	// A host's report goes straight to its insert (a site's first looks
+	// for an open outage), so the answer lost is the insert's.
+	resp := h.svc.Command(ctx, commands.Request{Command: "/fault", Text: "127.0.0.1 printer offline", User: "U0REPORTER",
 		Channel: "C0GENERAL", TriggerID: "T-mute", Respond: h.chat})
 	out.Up()
 	got := reply(resp)

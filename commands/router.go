@@ -67,7 +67,8 @@ func New(d Deps) *Service {
 	}
 	base := &flow{set: d.Settings, cat: catalog.New(d.Settings.Language), now: d.Now, log: d.Log,
 		rec: d.Recorder, store: d.Store, kick: make(chan struct{}, 1), tasks: make(chan struct{}, 1)}
-	faults := &faultFlow{flow: base, store: d.Store, pinger: d.Pinger}
+	faults := &faultFlow{flow: base, store: d.Store, pinger: d.Pinger, sched: d.Scheduler,
+		checks: &checks{reuse: cmp.Or(d.Settings.Outage.CheckReuse, 10*time.Second)}}
 	incidents := &incidentFlow{flow: base, store: d.Store}
 	duties := &dutyFlow{flow: base, store: d.Store, poster: d.Poster, sched: d.Scheduler}
 	monitors := &monitorFlow{flow: base, store: d.Store, faults: faults}

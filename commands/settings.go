@@ -18,6 +18,8 @@ type Settings struct {
 	Roles         map[faultline.Role][]string // role → user IDs
 	Escalation    faultline.Chain             // the chain a fault climbs; [0] is on duty from the start
 	Deadlines     Deadlines
+	Outage        OutageSettings
+	Maintenance   []PlannedWindow // from the config; Slack may open more
 
 	Duties        []faultline.Duty   // from the config; Slack may add more
 	DutyGrace     time.Duration      // for duties added from Slack without one (backup_confirm)
@@ -52,6 +54,30 @@ type Deadlines struct {
 	Confirm        time.Duration // the reporter's time to answer before a technician may confirm
 }
 
+// OutageSettings tune how reports fold into one outage.
+type OutageSettings struct {
+	// CheckReuse is how long a site's path check is handed to further
+	// reports instead of pinging again; default 10s.
+	CheckReuse time.Duration
+	// EscalateAbove moves a ticket one level up its chain at once when
+	// more people than this report it; 0 never does.
+	EscalateAbove int
+	// MaxWindow is the longest maintenance window Slack may open; default 24h.
+	MaxWindow time.Duration
+}
+
+// PlannedWindow is a maintenance window from the config: on a site or a
+// hop, starting at At or at each time Schedule (cron) names, for Duration.
+type PlannedWindow struct {
+	Site     string // the site's name, or
+	Hop      string // the hop's name as written
+	HopKey   string // and its key
+	Schedule string
+	At       time.Time
+	Duration time.Duration
+	Reason   string
+}
+
 // AnnouncementSpec is a scheduled post (定期发布病毒防治的数据资料).
 type AnnouncementSpec struct {
 	Name     string
@@ -68,6 +94,11 @@ type MonitorSpec struct {
 	Schedule           string
 	Failures           int
 	QuietFrom, QuietTo int
+	// RecoverAfter is how many good checks in a row clear an outage
+	// (default 2); LossAbove counts a hop that loses more than this
+	// fraction of its probes as failing (0: only total silence).
+	RecoverAfter int
+	LossAbove    float64
 }
 
 // quiet reports whether t falls in the monitor's quiet hours.

@@ -61,6 +61,8 @@ func (s *Service) runOne(ctx context.Context) (bool, error) {
 	switch task.Kind {
 	case faultline.TaskCheck, faultline.TaskCheckAndAsk:
 		runErr = s.faults.runTask(ctx, task)
+	case faultline.TaskConfirmReport:
+		runErr = s.faults.confirmReport(ctx, task)
 	default:
 		runErr = errors.New("unknown task kind " + string(task.Kind))
 	}

@@ -39,6 +39,8 @@ type Config struct {
 	Calendar      Calendar                    `yaml:"calendar"`
 	Digest        Digest                      `yaml:"digest"`
 	Outbox        Outbox                      `yaml:"outbox"`
+	Outages       Outages                     `yaml:"outages"`
+	Maintenance   []Maintenance               `yaml:"maintenance"`
 
 	Env      Env            `yaml:"-"` // from the environment, never from the file
 	Location *time.Location `yaml:"-"` // Timezone, loaded
@@ -99,6 +101,35 @@ type Monitor struct {
 	Schedule   string `yaml:"schedule"`
 	Failures   int    `yaml:"failures"`    // default 3
 	QuietHours string `yaml:"quiet_hours"` // optional "22:00-07:00": no tickets opened then
+	// RecoverAfter good checks in a row clear an outage: default 2, 1..10.
+	RecoverAfter int `yaml:"recover_after"`
+	// LossAbove (a percentage, 0..99) counts a hop losing more of its
+	// probes than this as failing; 0, the default, only total silence.
+	LossAbove float64 `yaml:"loss_above"`
+}
+
+// Outages tune how reports fold into one ticket per outage.
+type Outages struct {
+	// CheckReuse: a site's path check is shared with the reports that
+	// come within this long of it; default 10s, at most 5m.
+	CheckReuse time.Duration `yaml:"check_reuse"`
+	// EscalateAbove: when more people than this report one ticket, its
+	// chain moves one level up at once; 0 (the default) never.
+	EscalateAbove int `yaml:"escalate_above"`
+	// MaxMaintenance is the longest window /fault maintenance may open;
+	// default 24h.
+	MaxMaintenance time.Duration `yaml:"max_maintenance"`
+}
+
+// Maintenance is a planned maintenance window on a site or a hop (by its
+// name or host): from Start (a time "2006-01-02 15:04" in the config's
+// zone, or a cron schedule for a recurring window) for Duration.
+type Maintenance struct {
+	Site     string        `yaml:"site"`
+	Hop      string        `yaml:"hop"`
+	Start    string        `yaml:"start"`
+	Duration time.Duration `yaml:"duration"`
+	Reason   string        `yaml:"reason"`
 }
 
 // Announcement is a scheduled post, such as the antivirus-definition

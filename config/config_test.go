@@ -58,6 +58,15 @@ testdata/bad-duration.yaml:7: deadlines.fault_resolve: must be longer than zero`
 			`testdata/bad-not-mapping.yaml:1: the file must be a mapping of sections (timezone:, sites:, ...), not a list`},
 		{"bad-type.yaml",
 			`testdata/bad-type.yaml:2: sites: expected a list (one "- item" per line), not a mapping`},
+		{"bad-outages.yaml", `testdata/bad-outages.yaml:7: monitors[0].recover_after: must be between 1 and 10 good checks
+testdata/bad-outages.yaml:7: monitors[0].loss_above: is a percentage of lost probes, from 0 to 99
+testdata/bad-outages.yaml:9: outages.check_reuse: must be between 0s and 5m; a check older than that says little about now
+testdata/bad-outages.yaml:10: outages.escalate_above: must be 0 (never) or a number of reports
+testdata/bad-outages.yaml:13: maintenance[1].hop: "nowhere" is not a hop of any site's path (give its name or host)
+testdata/bad-outages.yaml:14: maintenance[2]: a window is on a site or on a hop, not both; write two windows
+testdata/bad-outages.yaml:14: maintenance[2].start: "soon" is neither a time like "2026-12-05 22:00" nor a schedule like "0 22 * * 6"
+testdata/bad-outages.yaml:14: maintenance[2].duration: a window lasts more than zero and at most 168h
+testdata/bad-outages.yaml:15: maintenance[3]: a window needs the site: or the hop: it is on`},
 		{"bad-many.yaml", badMany},
 	}
 	for _, tt := range tests {
@@ -107,7 +116,7 @@ testdata/bad-many.yaml:40: announcements[0].text: an announcement needs text to 
 testdata/bad-many.yaml:40: announcements[0].channel: an announcement needs a channel: give channel: here or set channels.announcements
 testdata/bad-many.yaml:42: probe.count: must be between 1 and 20
 testdata/bad-many.yaml:43: probe.concurrency: "lots" is not a whole number
-testdata/bad-many.yaml:44: unknown key "env" at the top level; known keys: timezone, language, channels, roles, sites, devices, lines, backups, deadlines, escalation, monitors, announcements, probe, external_reports, calendar, digest, outbox`
+testdata/bad-many.yaml:44: unknown key "env" at the top level; known keys: timezone, language, channels, roles, sites, devices, lines, backups, deadlines, escalation, monitors, announcements, probe, external_reports, calendar, digest, outbox, outages, maintenance`
 
 func TestParseProblems(t *testing.T) {
 	t.Parallel()

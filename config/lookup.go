@@ -44,6 +44,8 @@ func (c *Config) applyDefaults() {
 	c.applyDutyDefaults()
 	c.Probe.applyDefaults()
 	orDefault(&c.Outbox.Retention, 7*24*time.Hour)
+	orDefault(&c.Outages.CheckReuse, 10*time.Second)
+	orDefault(&c.Outages.MaxMaintenance, 24*time.Hour)
 }
 
 func (d *Deadlines) applyDefaults() {
@@ -89,6 +91,9 @@ func (c *Config) applyDutyDefaults() {
 	for i := range c.Monitors {
 		if c.Monitors[i].Failures == 0 {
 			c.Monitors[i].Failures = 3
+		}
+		if c.Monitors[i].RecoverAfter == 0 {
+			c.Monitors[i].RecoverAfter = 2
 		}
 	}
 	for i := range c.Announcements {
@@ -254,6 +259,13 @@ func dateSet(days []string) map[string]bool {
 
 // QuietRange is the monitor's quiet hours as minutes after midnight; equal
 // values mean never quiet.
+// StartTime is a one-time window's start in loc, or false for a
+// recurring one (Start is a cron schedule).
+func (m Maintenance) StartTime(loc *time.Location) (time.Time, bool) {
+	t, err := time.ParseInLocation("2006-01-02 15:04", strings.TrimSpace(m.Start), loc)
+	return t, err == nil
+}
+
 func (m Monitor) QuietRange() (from, to int) {
 	from, to, err := parseQuietHours(m.QuietHours)
 	if err != nil {

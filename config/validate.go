@@ -15,7 +15,7 @@ var (
 	reUser      = regexp.MustCompile(`^[UW][A-Z0-9]{2,}$`)
 	reChannel   = regexp.MustCompile(`^[CG][A-Z0-9]{2,}$`)
 	reClock     = regexp.MustCompile(`^([01][0-9]|2[0-3]):[0-5][0-9]$`)
-	reservedSet = []string{"ping", "list", "show", "help", "search", "duty"}
+	reservedSet = []string{"ping", "list", "show", "help", "search", "duty", "status", "maintenance"}
 )
 
 // validate records every semantic problem in c, which holds whatever
@@ -41,6 +41,45 @@ func validate(c *Config, col *collector) {
 	checkAnnouncements(c, col)
 	checkProbe(c, col)
 	checkPositive(col, "outbox.retention", c.Outbox.Retention)
+	checkOutages(c, col)
+}
+
+func checkOutages(c *Config, col *collector) {
+	o := c.Outages
+	if o.CheckReuse < 0 || o.CheckReuse > 5*time.Minute {
+		col.add("outages.check_reuse", "must be between 0s and 5m; a check older than that says little about now")
+	}
+	if o.EscalateAbove < 0 {
+		col.add("outages.escalate_above", "must be 0 (never) or a number of reports")
+	}
+	checkPositive(col, "outages.max_maintenance", o.MaxMaintenance)
+	for i, m := range c.Maintenance {
+		p := fmt.Sprintf("maintenance[%d]", i)
+		switch {
+		case m.Site == "" && m.Hop == "":
+			col.add(p, "a window needs the site: or the hop: it is on")
+		case m.Site != "" && m.Hop != "":
+			col.add(p, "a window is on a site or on a hop, not both; write two windows")
+		case m.Site != "":
+			if _, ok := faultline.FindSite(c.Sites, m.Site); !ok {
+				col.add(p+".site", "%q is not a configured site", m.Site)
+			}
+		default:
+			if _, ok := faultline.FindHop(c.Sites, m.Hop); !ok {
+				col.add(p+".hop", "%q is not a hop of any site's path (give its name or host)", m.Hop)
+			}
+		}
+		if m.Start == "" {
+			col.add(p+".start", "a window needs its start: a time like \"2026-12-05 22:00\" or a schedule like \"0 22 * * 6\"")
+		} else if _, err := cron.ParseStandard(m.Start); err != nil {
+			if _, err := time.Parse("2006-01-02 15:04", strings.TrimSpace(m.Start)); err != nil {
+				col.add(p+".start", "%q is neither a time like \"2026-12-05 22:00\" nor a schedule like \"0 22 * * 6\"", m.Start)
+			}
+		}
+		if m.Duration <= 0 || m.Duration > 7*24*time.Hour {
+			col.add(p+".duration", "a window lasts more than zero and at most 168h")
+		}
+	}
 }
 
 func checkGeneral(c *Config, col *collector) {
@@ -197,6 +236,12 @@ func checkMonitors(c *Config, col *collector) {
 		checkSchedule(col, p+".schedule", "a monitor", m.Schedule)
 		if m.Failures < 0 || (m.Failures == 0 && col.ix.has(p+".failures")) {
 			col.add(p+".failures", "must be at least 1")
+		}
+		if m.RecoverAfter < 0 || m.RecoverAfter > 10 {
+			col.add(p+".recover_after", "must be between 1 and 10 good checks")
+		}
+		if m.LossAbove < 0 || m.LossAbove >= 100 {
+			col.add(p+".loss_above", "is a percentage of lost probes, from 0 to 99")
 		}
 		if _, _, err := parseQuietHours(m.QuietHours); err != nil {
 			col.add(p+".quiet_hours", "%q is not a time range; write it like 22:00-07:00", m.QuietHours)

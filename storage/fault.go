@@ -43,6 +43,9 @@ type faultRow struct {
 	EscLevel     int
 	Version      int
 	RequestKey   *string
+	Reporters    string // space-separated user IDs
+	HopKey       string
+	LinkedTo     int64
 }
 
 func (faultRow) TableName() string { return "faults" }
@@ -59,6 +62,7 @@ func (r faultRow) fault() faultline.Fault {
 		RestartBy: r.RestartBy, VendorTicket: r.VendorTicket, VendorDue: r.VendorDue,
 		Resolution: faultline.Resolution{Cause: faultline.Cause(r.Cause), Done: r.Resolution, FixedBy: r.FixedBy},
 		EscLevel:   r.EscLevel, Version: r.Version, RequestKey: deref(r.RequestKey),
+		Reporters: strings.Fields(r.Reporters), HopKey: r.HopKey, LinkedTo: r.LinkedTo,
 	}
 }
 
@@ -72,6 +76,7 @@ func faultMutable(f faultline.Fault) map[string]any {
 		"restart_by": f.RestartBy, "vendor_ticket": f.VendorTicket, "vendor_due": f.VendorDue,
 		"cause": string(f.Resolution.Cause), "resolution": f.Resolution.Done, "fixed_by": f.Resolution.FixedBy,
 		"esc_level": f.EscLevel, "version": gorm.Expr("version + 1"),
+		"reporters": strings.Join(f.Reporters, " "), "hop_key": f.HopKey,
 	}
 }
 
@@ -128,6 +133,7 @@ func (db *DB) CreateFault(ctx context.Context, f faultline.Fault, with faultline
 		Reporter: f.Reporter, State: string(f.State), Owner: f.Owner,
 		Channel: f.Channel, MessageTS: f.MessageTS,
 		CreatedAt: f.CreatedAt.UTC(), UpdatedAt: f.CreatedAt.UTC(), RequestKey: nullString(f.RequestKey),
+		Reporters: strings.Join(f.People(), " "), LinkedTo: f.LinkedTo,
 	}
 	var err error
 	if db.d.oneStatementReport {
@@ -162,11 +168,11 @@ func nullString(s string) *string {
 func (db *DB) createFaultInOneStatement(ctx context.Context, row *faultRow, with faultline.Change) error {
 	var q strings.Builder
 	q.WriteString(`WITH f AS (
-	INSERT INTO faults (number, target, site, description, reporter, state, owner, channel, message_ts, created_at, updated_at, request_key)
-	VALUES (nextval('fault_numbers'), ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (request_key) DO NOTHING RETURNING id, number),
+	INSERT INTO faults (number, target, site, description, reporter, state, owner, channel, message_ts, created_at, updated_at, request_key, reporters, linked_to)
+	VALUES (nextval('fault_numbers'), ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (request_key) DO NOTHING RETURNING id, number),
 e AS (INSERT INTO fault_events (fault_id, at, actor, kind, text) SELECT id, ?, ?, ?, ? FROM f)`)
 	args := []any{row.Target, row.Site, row.Description, row.Reporter, row.State, row.Owner, row.Channel,
-		row.MessageTS, row.CreatedAt, row.UpdatedAt, row.RequestKey, row.CreatedAt, row.Reporter, string(faultline.EventCreated), row.Description}
+		row.MessageTS, row.CreatedAt, row.UpdatedAt, row.RequestKey, row.Reporters, row.LinkedTo, row.CreatedAt, row.Reporter, string(faultline.EventCreated), row.Description}
 	const placeholder = -1 // the new ticket's ID, known only inside the statement
 	headed := map[string]bool{}
 	for i, o := range with.Out {
@@ -315,6 +321,24 @@ func (db *DB) PastResolutions(ctx context.Context, site, hop string, exclude int
 		Order("closed_at DESC").Limit(limit)
 	return db.findFaults(q, "past resolutions")
 }
+
+// OpenFaultsAt lists the open tickets of site, or whose failing hop is one
+// of hopKeys, newest first: the outages a report of the site may join.
+// Each half is a partial index's lookup.
+func (db *DB) OpenFaultsAt(ctx context.Context, site string, hopKeys []string) ([]faultline.Fault, error) {
+	// The state is written out, not a parameter, so the planner can match
+	// the partial indexes' predicate in every plan.
+	q := db.gorm.WithContext(ctx).Where("state <> 'closed'")
+	if len(hopKeys) > 0 {
+		q = q.Where(db.gorm.Where("site = ?", site).Or("hop_key IN ?", hopKeys))
+	} else {
+		q = q.Where("site = ?", site)
+	}
+	return db.findFaults(q.Order("number DESC").Limit(maxOpenAt), "open faults at "+site)
+}
+
+// maxOpenAt bounds the open tickets one report weighs.
+const maxOpenAt = 20
 
 // CountFaults counts tickets by state.
 func (db *DB) CountFaults(ctx context.Context) (map[faultline.FaultState]int64, error) {

@@ -279,6 +279,32 @@ CREATE UNIQUE INDEX faults_request ON faults (request_key);
 ALTER TABLE incidents ADD COLUMN request_key TEXT;
 CREATE UNIQUE INDEX incidents_request ON incidents (request_key)
 `, nil},
+	// One outage, one ticket: a ticket keeps its reporters and the identity
+	// of its failing hop, open tickets are found by site and by hop through
+	// partial indexes (whatever the statistics), and maintenance windows
+	// are kept with who opened and ended them.
+	{7, "outages: reporters, shared hops, maintenance windows", `
+ALTER TABLE faults ADD COLUMN reporters TEXT NOT NULL DEFAULT '';
+ALTER TABLE faults ADD COLUMN hop_key TEXT NOT NULL DEFAULT '';
+ALTER TABLE faults ADD COLUMN linked_to BIGINT NOT NULL DEFAULT 0;
+UPDATE faults SET reporters = reporter WHERE reporter <> 'faultline';
+CREATE INDEX faults_open_site ON faults (site) WHERE state <> 'closed';
+CREATE INDEX faults_open_hop ON faults (hop_key) WHERE state <> 'closed';
+CREATE TABLE maintenance (
+	id         {{id}},
+	site       TEXT NOT NULL DEFAULT '',
+	hop_key    TEXT NOT NULL DEFAULT '',
+	name       TEXT NOT NULL,
+	starts_at  {{time}} NOT NULL,
+	ends_at    {{time}} NOT NULL,
+	reason     TEXT NOT NULL DEFAULT '',
+	created_by TEXT NOT NULL,
+	created_at {{time}} NOT NULL,
+	ended_by   TEXT NOT NULL DEFAULT '',
+	ended_at   {{time}}
+);
+CREATE INDEX maintenance_ends ON maintenance (ends_at)
+`, nil},
 }
 
 // Migrate applies every migration the database has not recorded, all in

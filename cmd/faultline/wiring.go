@@ -64,6 +64,9 @@ func settings(cfg *config.Config, pace time.Duration) commands.Settings {
 			RestartRecheck: d.RestartRecheck, Confirm: d.FaultConfirm,
 		},
 		Pace: pace,
+		Outage: commands.OutageSettings{CheckReuse: cfg.Outages.CheckReuse, EscalateAbove: cfg.Outages.EscalateAbove,
+			MaxWindow: cfg.Outages.MaxMaintenance},
+		Maintenance: planned(cfg),
 
 		IncidentsChannel:     cfg.Channels.Incidents,
 		AnnouncementsChannel: cfg.Channels.Announcements,
@@ -100,6 +103,29 @@ func announcements(list []config.Announcement) []commands.AnnouncementSpec {
 	return out
 }
 
+// planned are the config's maintenance windows, on sites by their
+// configured names and on hops by their keys.
+func planned(cfg *config.Config) []commands.PlannedWindow {
+	var out []commands.PlannedWindow
+	for _, m := range cfg.Maintenance {
+		p := commands.PlannedWindow{Duration: m.Duration, Reason: m.Reason}
+		if site, ok := cfg.Site(m.Site); ok {
+			p.Site = site.Name
+		} else if hop, ok := faultline.FindHop(cfg.Sites, m.Hop); ok {
+			p.Hop, p.HopKey = hop.Name, faultline.HopKey(hop)
+		} else {
+			continue
+		}
+		if at, ok := m.StartTime(cfg.Location); ok {
+			p.At = at
+		} else {
+			p.Schedule = m.Start
+		}
+		out = append(out, p)
+	}
+	return out
+}
+
 // monitors names each monitor by its site's configured name, whatever
 // alias the config used.
 func monitors(cfg *config.Config) []commands.MonitorSpec {
@@ -110,7 +136,8 @@ func monitors(cfg *config.Config) []commands.MonitorSpec {
 			continue
 		}
 		from, to := m.QuietRange()
-		out = append(out, commands.MonitorSpec{Site: site.Name, Schedule: m.Schedule, Failures: m.Failures, QuietFrom: from, QuietTo: to})
+		out = append(out, commands.MonitorSpec{Site: site.Name, Schedule: m.Schedule, Failures: m.Failures, QuietFrom: from, QuietTo: to,
+			RecoverAfter: m.RecoverAfter, LossAbove: m.LossAbove / 100})
 	}
 	return out
 }

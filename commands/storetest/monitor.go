@@ -20,7 +20,7 @@ func monitorStateGuard(t *testing.T, open Open) {
 	if err != nil || read.Site != "office-a" || read.Consecutive != 0 || !read.LastCheck.IsZero() {
 		t.Fatalf("a new monitor = %+v, %v", read, err)
 	}
-	next, _ := read.Observe("WAN router", 3, false, t0)
+	next, _ := read.Observe("WAN router", 3, 1, false, t0)
 	note := faultline.Change{At: t0, Out: []faultline.Outgoing{{Kind: faultline.OutPost, Message: faultline.Message{Channel: "C0FAULTS", Text: "flapping"}}}}
 	if err := s.SaveMonitorState(ctx, read, next, note); err != nil {
 		t.Fatal(err)
@@ -32,7 +32,7 @@ func monitorStateGuard(t *testing.T, open Open) {
 	if got.Failing != "WAN router" || got.Consecutive != 1 || got.History != "D" || !got.LastCheck.Equal(t0) {
 		t.Fatalf("saved = %+v", got)
 	}
-	again, _ := got.Observe("WAN router", 3, false, t0.Add(time.Minute))
+	again, _ := got.Observe("WAN router", 3, 1, false, t0.Add(time.Minute))
 	if err := s.SaveMonitorState(ctx, got, again, faultline.Change{}); err != nil {
 		t.Fatal(err)
 	}
