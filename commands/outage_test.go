@@ -154,9 +154,20 @@ func TestReportsShareOneCheck(t *testing.T) {
 		for _, u := range []string{"U01", "U02", "U03", "U04", "U05"} {
 			h.command(u, "/fault office-a down")
 		}
-		h.settle()
+		msgs := h.settle()
 		if n := len(h.pinger.Calls()); n != 1 {
 			t.Fatalf("%d path checks for five reports in the reuse window, want 1", n)
+		}
+		// Each report's change asks for the head to be updated; one
+		// waiting update shows them all.
+		updates := 0
+		for _, m := range msgs {
+			if m.Method == "update" {
+				updates++
+			}
+		}
+		if updates != 1 {
+			t.Fatalf("%d head updates for five reports sent at once, want 1:\n%s", updates, dump(msgs))
 		}
 		if f := h.fault(1); len(f.Reporters) != 5 {
 			t.Fatalf("reporters %v", f.Reporters)

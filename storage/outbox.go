@@ -97,6 +97,15 @@ func (db *DB) insertOutgoing(tx *gorm.DB, out []faultline.Outgoing, faultID, inc
 		if err != nil {
 			return err
 		}
+		if o.Kind == faultline.OutUpdate {
+			queued, err := db.updateQueued(tx, row.Key)
+			if err != nil {
+				return err
+			}
+			if queued {
+				continue
+			}
+		}
 		if err := tx.Create(&row).Error; err != nil {
 			return err
 		}
@@ -105,6 +114,24 @@ func (db *DB) insertOutgoing(tx *gorm.DB, out []faultline.Outgoing, faultID, inc
 		}
 	}
 	return nil
+}
+
+// updateQueued reports whether key already has an update of its head
+// message waiting that no worker has claimed: that update renders the
+// head from the ticket as it is when it is sent, this change included, so
+// a second one would only repeat it (a burst of reports joining one
+// outage would queue one update each). The head row is locked first, so
+// no worker can claim the waiting update and render it before this
+// change commits.
+func (db *DB) updateQueued(tx *gorm.DB, key string) (bool, error) {
+	if err := db.lockHead(tx, key); err != nil {
+		return false, err
+	}
+	var ids []int64
+	err := tx.Raw(`SELECT o.id FROM outbox o WHERE o.key = ? AND o.kind = ? AND o.sent_at IS NULL AND o.failed_at IS NULL
+	AND NOT EXISTS (SELECT 1 FROM outbox_heads h WHERE h.key = o.key AND h.head_id = o.id AND h.claimed_until IS NOT NULL)
+LIMIT 1`, key, string(faultline.OutUpdate)).Scan(&ids).Error
+	return len(ids) > 0, err
 }
 
 // upsertHead makes message id its key's head unless an older one is. The
