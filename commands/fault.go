@@ -19,6 +19,10 @@ type faultFlow struct {
 	pinger Pinger
 	checks *checks
 	sched  Scheduler
+	// intake serialises, in this process, the reports of sites that share
+	// a hop: each looks for the open outage and joins it or opens one, so
+	// a burst of first reports opens one ticket, not one each.
+	intake intakeLocks
 }
 
 // Limits on what a user may type; longer text gets a polite refusal and
@@ -97,6 +101,8 @@ func (f *faultFlow) report(ctx context.Context, req Request) Response {
 	var notice string
 	if site, ok := faultline.FindSite(f.set.Sites, t.site); ok {
 		notice = f.maintenanceNotice(ctx, site)
+		unlock := f.intake.lock(ctx, f.set.Sites, site)
+		defer unlock()
 		if outage, ok := f.outageFor(ctx, site); ok {
 			if resp, joined := f.joinCommand(ctx, outage, req, site, description, key); joined {
 				return withNotice(resp, notice)

@@ -212,7 +212,12 @@ func (f *faultFlow) confirmReport(ctx context.Context, task faultline.Task) erro
 		return err
 	}
 	site, known := faultline.FindSite(f.set.Sites, detail.Site)
-	if ticket.State == faultline.FaultClosed || !ok || !known {
+	// A check long after the report (the task waited, the process was
+	// down) says how the path is now, not how it was when it was
+	// reported; nor is a ticket already fixed the place to decide.
+	late := f.now().Sub(report.At) > confirmWithin
+	fixed := ticket.State == faultline.FaultVerifying || ticket.State == faultline.FaultConfirmed
+	if ticket.State == faultline.FaultClosed || !ok || !known || late || fixed {
 		return f.commit(ctx, done)
 	}
 	t := target{name: site.Name, site: site.Name, path: site.Path}
@@ -245,6 +250,10 @@ func (f *faultFlow) confirmReport(ctx context.Context, task faultline.Task) erro
 	}
 	return fmt.Errorf("move report of %s off %s: %w", task.Actor, ticket.Ref(), faultline.ErrConflict)
 }
+
+// confirmWithin is how soon after a report its check must run to move it
+// off the outage it joined.
+const confirmWithin = 2 * time.Minute
 
 // toReporter is a note to a reporter alone where they reported, or by DM.
 func (f *flow) toReporter(user, channel, text string) faultline.Outgoing {
@@ -347,4 +356,66 @@ func (f *faultFlow) alsoWorks(ctx context.Context, t faultline.Fault, user strin
 		return f.internal(ctx, "record works", err)
 	}
 	return f.say(f.cat.T("works.also", t.Ref()))
+}
+
+// intakeLocks are one lock per group of sites whose paths share a hop
+// (every site alone when none do), made on first use.
+type intakeLocks struct {
+	once  sync.Once
+	group map[string]chan struct{} // by site name; a full channel is held
+}
+
+// lock takes site's group's lock and returns its release. A report that
+// waits past its context's end goes on without it: one more ticket is
+// better than no answer within Slack's three seconds.
+func (l *intakeLocks) lock(ctx context.Context, sites []faultline.Site, site faultline.Site) func() {
+	l.once.Do(func() { l.group = groups(sites) })
+	ch, ok := l.group[site.Name]
+	if !ok {
+		return func() {}
+	}
+	select {
+	case ch <- struct{}{}:
+		return func() { <-ch }
+	case <-ctx.Done():
+		return func() {}
+	}
+}
+
+// groups gives sites that share a hop key one lock (a union of their
+// sets).
+func groups(sites []faultline.Site) map[string]chan struct{} {
+	parent := make([]int, len(sites))
+	for i := range parent {
+		parent[i] = i
+	}
+	find := func(i int) int {
+		for parent[i] != i {
+			parent[i] = parent[parent[i]]
+			i = parent[i]
+		}
+		return i
+	}
+	owner := map[string]int{}
+	for i, s := range sites {
+		for _, h := range s.Path {
+			k := faultline.HopKey(h)
+			if j, ok := owner[k]; ok {
+				a, b := find(i), find(j)
+				parent[max(a, b)] = min(a, b)
+			} else {
+				owner[k] = i
+			}
+		}
+	}
+	locks := map[int]chan struct{}{}
+	out := make(map[string]chan struct{}, len(sites))
+	for i, s := range sites {
+		root := find(i)
+		if locks[root] == nil {
+			locks[root] = make(chan struct{}, 1)
+		}
+		out[s.Name] = locks[root]
+	}
+	return out
 }

@@ -1,10 +1,12 @@
 package storage
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -324,21 +326,33 @@ func (db *DB) PastResolutions(ctx context.Context, site, hop string, exclude int
 
 // OpenFaultsAt lists the open tickets of site, or whose failing hop is one
 // of hopKeys, newest first: the outages a report of the site may join.
-// Each half is a partial index's lookup.
+// Each half is its own lookup in a partial index of the open tickets,
+// unordered (ordering by number would tempt the planner, on a table never
+// analyzed, into walking every ticket by number); the few found are
+// sorted here.
 func (db *DB) OpenFaultsAt(ctx context.Context, site string, hopKeys []string) ([]faultline.Fault, error) {
 	// The state is written out, not a parameter, so the planner can match
 	// the partial indexes' predicate in every plan.
-	q := db.gorm.WithContext(ctx).Where("state <> 'closed'")
-	if len(hopKeys) > 0 {
-		q = q.Where(db.gorm.Where("site = ?", site).Or("hop_key IN ?", hopKeys))
-	} else {
-		q = q.Where("site = ?", site)
+	open := func() *gorm.DB { return db.gorm.WithContext(ctx).Where("state <> 'closed'").Limit(maxOpenAt) }
+	out, err := db.findFaults(open().Where("site = ?", site), "open faults at "+site)
+	if err != nil || len(hopKeys) == 0 {
+		return out, err
 	}
-	return db.findFaults(q.Order("number DESC").Limit(maxOpenAt), "open faults at "+site)
+	behind, err := db.findFaults(open().Where("hop_key IN ?", hopKeys), "open faults on the path of "+site)
+	if err != nil {
+		return nil, err
+	}
+	for _, f := range behind {
+		if !slices.ContainsFunc(out, func(g faultline.Fault) bool { return g.ID == f.ID }) {
+			out = append(out, f)
+		}
+	}
+	slices.SortFunc(out, func(a, b faultline.Fault) int { return cmp.Compare(b.Number, a.Number) })
+	return out, nil
 }
 
 // maxOpenAt bounds the open tickets one report weighs.
-const maxOpenAt = 20
+const maxOpenAt = 100
 
 // CountFaults counts tickets by state.
 func (db *DB) CountFaults(ctx context.Context) (map[faultline.FaultState]int64, error) {

@@ -107,7 +107,7 @@ func serve(t *testing.T, databaseURL, config string, fake *slackfake.Slack, clk 
 		"SLACK_BOT_TOKEN": fake.Token, "SLACK_SIGNING_SECRET": "s3cret", "SLACK_API_URL": fake.APIURL(),
 		"DATABASE_URL": databaseURL, "FAULTLINE_CONFIG": writeConfig(t, config),
 		"LISTEN_ADDR": "127.0.0.1:0",
-	}, clk, io.Discard, logw)
+	}, clk, io.Discard, io.MultiWriter(logw, debugLog()))
 	s := &server{ticks: make(chan struct{}, 1000)}
 	env.ran = func() {
 		select {
@@ -646,4 +646,11 @@ func TestServeExitsOnARefusedToken(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "Slack refuses SLACK_BOT_TOKEN") || !strings.Contains(err.Error(), "invalid_auth") {
 		t.Fatalf("serve with a refused token: %v", err)
 	}
+}
+
+func debugLog() io.Writer {
+	if os.Getenv("FL_DEBUG") != "" {
+		return os.Stderr
+	}
+	return io.Discard
 }
