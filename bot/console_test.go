@@ -115,3 +115,12 @@ func consoleSettings(lang catalog.Lang) commands.Settings {
 	set.Parallel = 1
 	return set
 }
+
+// One outage reported by three people in turn: the later ones are told
+// it is known and by whom it is handled, one ticket counts them, status
+// shows the site, a maintenance window is opened and listed, and at
+// recovery all three are asked: one says it works, one still has no
+// network and is split off, the third confirms too.
+func TestConsoleOutageTranscript(t *testing.T) {
+	transcripts(t, "console-outage")
+}

@@ -38,6 +38,9 @@ func (f *faultFlow) runTask(ctx context.Context, task faultline.Task) error {
 		c = f.shared(ctx, t) // a report's first check: the site's, shared
 	} else {
 		c = f.check(ctx, t)
+		if t.site != "" {
+			f.checks.remember(t.name, c) // the newest word on the path, for the reports to come
+		}
 	}
 	for attempt := 0; attempt < 3; attempt++ {
 		if attempt > 0 {

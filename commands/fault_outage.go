@@ -21,8 +21,8 @@ import (
 // site, then confirms it or moves it to a ticket of its own.
 
 // checks shares a site's path check between the reports that want it: one
-// check runs at a time per site, and a result younger than reuse is
-// handed out again instead of pinging anew.
+// check runs at a time per site, and a result that found a break, younger
+// than reuse, is handed out again instead of pinging anew.
 type checks struct {
 	reuse  time.Duration
 	flight singleflight.Group
@@ -54,7 +54,9 @@ func (cs *checks) fresh(name string, now time.Time) (faultline.PathCheck, bool) 
 	cs.mu.Lock()
 	defer cs.mu.Unlock()
 	c, ok := cs.recent[name]
-	if !ok || cs.reuse <= 0 || now.Sub(c.At) >= cs.reuse || now.Before(c.At) {
+	// Only a break is handed on: a burst of reports comes with an outage,
+	// and a path that answered a moment ago may be what just broke.
+	if !ok || c.Verdict.Failing < 0 || cs.reuse <= 0 || now.Sub(c.At) >= cs.reuse || now.Before(c.At) {
 		return faultline.PathCheck{}, false
 	}
 	return c, true

@@ -112,6 +112,9 @@ func (f *faultFlow) nextStep(t faultline.Fault) string {
 	case faultline.FaultRestartPending:
 		return f.cat.T("next.restart_pending", f.members(faultline.RoleSysadmin))
 	case faultline.FaultVerifying:
+		if people := t.People(); len(people) > 0 {
+			return f.cat.T("next.verifying", mentions(people))
+		}
 		return f.cat.T("next.verifying", f.who(t.Reporter))
 	}
 	return f.cat.T(faultNextKeys[t.State])
