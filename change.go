@@ -36,6 +36,11 @@ type Change struct {
 	// with the change, and the change commits only if it is still there,
 	// so a task's result is committed once.
 	Completes int64
+	// Leaves is a reporter who leaves the ticket's reporters (their report
+	// moved to a ticket of its own). Reporters are changed only this way
+	// and by joining, never by rewriting the row, so a step committed
+	// while reports join loses none of them.
+	Leaves string
 	// Request is the key of the delivery this change answers (a Slack
 	// event's ID): recorded with the change, and a second change with the
 	// same key is ErrReplay and writes nothing.

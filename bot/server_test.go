@@ -264,7 +264,9 @@ func TestRecheckButton(t *testing.T) {
 		if resp := h.bot.Interaction(t, press); resp.StatusCode != 200 {
 			t.Fatalf("status %d", resp.StatusCode)
 		}
-		calls := h.slack.WaitFor(t, "the second check", func(c []slackfake.Call) bool { return slackfake.Count(c, "chat.update") >= 2 })
+		calls := h.slack.WaitFor(t, "the second check and the answer to the presser", func(c []slackfake.Call) bool {
+			return slackfake.Count(c, "chat.update") >= 2 && slackfake.Count(c, "response_url") >= 1
+		})
 		posts := filter(calls, "chat.postMessage")
 		if len(posts) != 3 || posts[2].Params["thread_ts"] != f.MessageTS || !strings.Contains(posts[2].Params["blocks"], "Every hop answers") {
 			t.Fatalf("recheck posts: %+v", posts)

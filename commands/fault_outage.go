@@ -232,25 +232,14 @@ func (f *faultFlow) confirmReport(ctx context.Context, task faultline.Task) erro
 		return err
 	}
 	why := f.verdictWords(c)
-	for attempt := 0; attempt < 3; attempt++ {
-		after := ticket
-		after.Reporters = slices.DeleteFunc(slices.Clone(ticket.Reporters), func(u string) bool { return u == task.Actor })
-		now := f.now()
-		after.UpdatedAt = now
-		moved := done
-		moved.Fault, moved.Read = &after, ticket
-		moved.Events = []faultline.Event{{At: now, Actor: faultline.ActorBot, Kind: faultline.EventMoved, Text: task.Actor, Data: own.Ref()}}
-		moved.Out = []faultline.Outgoing{headUpdate(),
-			f.threadNote(f.cat.T("moved.note", markup.Mention(task.Actor), why, own.Ref())),
-			f.toReporter(task.Actor, detail.Channel, f.cat.T("moved.told", ticket.Ref(), markup.Escape(site.Name), why, own.Ref()))}
-		if err = f.commit(ctx, moved); !errors.Is(err, faultline.ErrConflict) {
-			return err
-		}
-		if ticket, err = f.store.FaultByID(ctx, task.FaultID); err != nil {
-			return err
-		}
-	}
-	return fmt.Errorf("move report of %s off %s: %w", task.Actor, ticket.Ref(), faultline.ErrConflict)
+	now := f.now()
+	moved := done
+	moved.Leaves = task.Actor
+	moved.Events = []faultline.Event{{At: now, Actor: faultline.ActorBot, Kind: faultline.EventMoved, Text: task.Actor, Data: own.Ref()}}
+	moved.Out = []faultline.Outgoing{headUpdate(),
+		f.threadNote(f.cat.T("moved.note", markup.Mention(task.Actor), why, own.Ref())),
+		f.toReporter(task.Actor, detail.Channel, f.cat.T("moved.told", ticket.Ref(), markup.Escape(site.Name), why, own.Ref()))}
+	return f.commit(ctx, moved)
 }
 
 // confirmWithin is how soon after a report its check must run to move it
@@ -323,26 +312,10 @@ func (f *faultFlow) splitOff(ctx context.Context, t faultline.Fault, user string
 	if err != nil && !errors.Is(err, faultline.ErrReplay) {
 		return f.internal(ctx, "split off a reporter", err)
 	}
-	for attempt := 0; attempt < 3; attempt++ {
-		after := t
-		after.Reporters = slices.DeleteFunc(slices.Clone(t.Reporters), func(u string) bool { return u == user })
-		now := f.now()
-		after.UpdatedAt = now
-		err = f.commit(ctx, faultline.Change{FaultID: t.ID, Fault: &after, Read: t,
-			Events: []faultline.Event{{At: now, Actor: user, Kind: faultline.EventMoved, Text: user, Data: own.Ref()}},
-			Out:    []faultline.Outgoing{headUpdate(), f.threadNote(f.cat.T("split.note", markup.Mention(user), own.Ref(), t.Ref()))}})
-		if !errors.Is(err, faultline.ErrConflict) {
-			break
-		}
-		var again *Response
-		if t, again = f.lookup(ctx, t.Ref()); again != nil {
-			return *again
-		}
-		if !t.IsReporter(user) {
-			err = nil
-			break
-		}
-	}
+	now := f.now()
+	err = f.commit(ctx, faultline.Change{FaultID: t.ID, Leaves: user,
+		Events: []faultline.Event{{At: now, Actor: user, Kind: faultline.EventMoved, Text: user, Data: own.Ref()}},
+		Out:    []faultline.Outgoing{headUpdate(), f.threadNote(f.cat.T("split.note", markup.Mention(user), own.Ref(), t.Ref()))}})
 	if err != nil {
 		return f.internal(ctx, "split off a reporter", err)
 	}

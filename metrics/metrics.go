@@ -90,7 +90,13 @@ type Gauges struct {
 	}
 	ReportWithin time.Duration // incident_report
 	Log          *slog.Logger
+	// Sites, when set, gives each configured site's state (working,
+	// outage, tickets, maintenance), for a gauge per site.
+	Sites func(ctx context.Context) (map[string]string, error)
 }
+
+// SiteStates are the values faultline_site_state takes.
+var SiteStates = []string{"working", "tickets", "outage", "maintenance"}
 
 var (
 	faultsDesc  = prometheus.NewDesc("faultline_faults", "Fault tickets by state.", []string{"state"}, nil)
@@ -99,6 +105,7 @@ var (
 	scrapeError = prometheus.NewDesc("faultline_gauges_error", "1 when the database could not be read for these gauges.", nil, nil)
 	overdueDesc = prometheus.NewDesc("faultline_incident_reports_overdue", "Incidents whose report is past incident_report and not filed.", nil, nil)
 	owedDesc    = prometheus.NewDesc("faultline_incident_summaries_outstanding", "Closed incidents whose summary report is not filed.", nil, nil)
+	siteDesc    = prometheus.NewDesc("faultline_site_state", "1 for the state each site is in (working, tickets, outage, maintenance), 0 for the others.", []string{"site", "state"}, nil)
 )
 
 // Describe implements prometheus.Collector.
@@ -109,6 +116,7 @@ func (g Gauges) Describe(ch chan<- *prometheus.Desc) {
 	ch <- scrapeError
 	ch <- overdueDesc
 	ch <- owedDesc
+	ch <- siteDesc
 }
 
 // Collect implements prometheus.Collector.
@@ -118,7 +126,12 @@ func (g Gauges) Collect(ch chan<- prometheus.Metric) {
 	counts, err1 := g.Store.CountFaults(ctx)
 	pending, failed, err2 := g.Store.OutboxDepth(ctx)
 	overdue, owed, err3 := g.Store.IncidentGauges(ctx, time.Now(), g.ReportWithin)
-	if err := errors.Join(err1, err2, err3); err != nil {
+	var sites map[string]string
+	var err4 error
+	if g.Sites != nil {
+		sites, err4 = g.Sites(ctx)
+	}
+	if err := errors.Join(err1, err2, err3, err4); err != nil {
 		g.Log.WarnContext(ctx, "metrics gauges", "err", err)
 		ch <- prometheus.MustNewConstMetric(scrapeError, prometheus.GaugeValue, 1)
 		return
@@ -131,4 +144,13 @@ func (g Gauges) Collect(ch chan<- prometheus.Metric) {
 	ch <- prometheus.MustNewConstMetric(failedDesc, prometheus.GaugeValue, float64(failed))
 	ch <- prometheus.MustNewConstMetric(overdueDesc, prometheus.GaugeValue, float64(overdue))
 	ch <- prometheus.MustNewConstMetric(owedDesc, prometheus.GaugeValue, float64(owed))
+	for site, state := range sites {
+		for _, s := range SiteStates {
+			v := 0.0
+			if s == state {
+				v = 1
+			}
+			ch <- prometheus.MustNewConstMetric(siteDesc, prometheus.GaugeValue, v, site, s)
+		}
+	}
 }

@@ -68,6 +68,13 @@ func (db *DB) applyChange(tx *gorm.DB, c faultline.Change, now time.Time) error 
 	if err := guardedWrite(tx, c); err != nil {
 		return err
 	}
+	if c.Leaves != "" && c.FaultID != 0 {
+		err := tx.Exec(`UPDATE faults SET reporters = TRIM(REPLACE(' ' || reporters || ' ', ?, ' ')) WHERE id = ?`,
+			" "+c.Leaves+" ", c.FaultID).Error
+		if err != nil {
+			return err
+		}
+	}
 	if err := insertEvents(tx, c); err != nil {
 		return err
 	}

@@ -78,7 +78,7 @@ func faultMutable(f faultline.Fault) map[string]any {
 		"restart_by": f.RestartBy, "vendor_ticket": f.VendorTicket, "vendor_due": f.VendorDue,
 		"cause": string(f.Resolution.Cause), "resolution": f.Resolution.Done, "fixed_by": f.Resolution.FixedBy,
 		"esc_level": f.EscLevel, "version": gorm.Expr("version + 1"),
-		"reporters": strings.Join(f.Reporters, " "), "hop_key": f.HopKey,
+		"hop_key": f.HopKey,
 	}
 }
 

@@ -14,7 +14,9 @@ import (
 // reporters unless they are one already, and c (the report's timeline
 // entry, messages and tasks) commits with it. Reports of one outage come
 // in bursts, so the ticket row is updated in place rather than guarded by
-// its version: concurrent reports queue on the row instead of retrying.
+// its version, and its version stays: concurrent reports queue on the row
+// instead of retrying, and a step of the procedure committed meanwhile
+// (which never writes the reporters) does not conflict with them.
 // The ticket row is taken first, as every writer of a ticket does. A
 // closed ticket is faultline.ErrConflict; a repeated c.Request is
 // faultline.ErrReplay. The ticket comes back as it is after the join, and
@@ -33,7 +35,7 @@ func (db *DB) JoinFault(ctx context.Context, faultID int64, user string, c fault
 		res := tx.Exec(`UPDATE faults SET
 	reporters = CASE WHEN (' ' || reporters || ' ') LIKE ? ESCAPE '\' THEN reporters
 		WHEN reporters = '' THEN ? ELSE reporters || ' ' || ? END,
-	version = version + 1, updated_at = ?
+	updated_at = ?
 WHERE id = ? AND state <> 'closed'`, pattern, user, user, at.UTC(), faultID)
 		if err := guarded(res); err != nil {
 			return err

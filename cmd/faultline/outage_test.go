@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"net/http"
 	"strings"
 	"sync"
 	"testing"
@@ -118,6 +119,18 @@ probe:
 				t.Fatalf("%d head messages for one outage", n)
 			}
 
+			scrape, err := http.Get("http://" + srv.addr + "/metrics")
+			if err != nil {
+				t.Fatal(err)
+			}
+			page, _ := io.ReadAll(scrape.Body)
+			scrape.Body.Close()
+			if !strings.Contains(string(page), `faultline_site_state{site="lab",state="outage"} 1`) {
+				now, _ := db.Faults(context.Background(), faultline.OpenFaultStates, 10)
+				t.Logf("tickets: %+v", now)
+				t.Fatalf("no outage in the site gauge:\n%s", grepLines(string(page), "faultline_site_state"))
+			}
+
 			upA()
 			upB()
 			for _, step := range []string{"fault_take", "fault_mark_fixed"} {
@@ -145,4 +158,14 @@ probe:
 			}
 		})
 	}
+}
+
+func grepLines(text, what string) string {
+	var out []string
+	for _, l := range strings.Split(text, "\n") {
+		if strings.Contains(l, what) {
+			out = append(out, l)
+		}
+	}
+	return strings.Join(out, "\n")
 }

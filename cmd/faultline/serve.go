@@ -41,8 +41,14 @@ func (e environment) serve(ctx context.Context, args []string) error {
 	defer db.Close()
 
 	reg := prometheus.NewRegistry()
+	var svc *commands.Service // the site gauge reads it once it exists
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
-		metrics.Gauges{Store: db, ReportWithin: cfg.Deadlines.IncidentReport, Log: log})
+		metrics.Gauges{Store: db, ReportWithin: cfg.Deadlines.IncidentReport, Log: log, Sites: func(ctx context.Context) (map[string]string, error) {
+			if svc == nil {
+				return nil, nil
+			}
+			return siteStates(ctx, svc)
+		}})
 	pinger := prober(cfg, log, reg)
 	defer pinger.Close()
 	api := bot.NewWebAPI(cfg.Env.BotToken, cfg.Env.APIURL)
@@ -50,7 +56,7 @@ func (e environment) serve(ctx context.Context, args []string) error {
 	if err := checkToken(ctx, api, log); err != nil {
 		return err
 	}
-	svc := newService(cfg, commands.Deps{Store: db, Pinger: pinger, Poster: api, Log: log, Recorder: metrics.NewFlows(reg), Now: e.now}, e.pace)
+	svc = newService(cfg, commands.Deps{Store: db, Pinger: pinger, Poster: api, Log: log, Recorder: metrics.NewFlows(reg), Now: e.now}, e.pace)
 	if err := svc.Start(ctx); err != nil {
 		return err
 	}

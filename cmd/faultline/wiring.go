@@ -242,3 +242,16 @@ func newFlags(name string, e environment) *flag.FlagSet {
 func quietLogger(e environment) *slog.Logger {
 	return slog.New(slog.NewTextHandler(e.stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 }
+
+// siteStates is each site's state for the site gauge.
+func siteStates(ctx context.Context, svc *commands.Service) (map[string]string, error) {
+	states, err := svc.Status(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[string]string, len(states))
+	for _, st := range states {
+		out[st.Site] = string(st.State)
+	}
+	return out, nil
+}
