@@ -113,6 +113,12 @@ func (l *lockedBuffer) String() string {
 
 func serve(t *testing.T, databaseURL string, fake *slackfake.Slack) *replica {
 	t.Helper()
+	return serveWith(t, binary, databaseURL, fake, config)
+}
+
+// serveWith runs binary's serve with the config text.
+func serveWith(t *testing.T, binary, databaseURL string, fake *slackfake.Slack, config string) *replica {
+	t.Helper()
 	cfg := filepath.Join(t.TempDir(), "faultline.yaml")
 	if err := os.WriteFile(cfg, []byte(config), 0o600); err != nil {
 		t.Fatal(err)
