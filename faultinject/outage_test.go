@@ -142,5 +142,3 @@ func buildRef(t *testing.T, ref string) string {
 	}
 	return bin
 }
-
-
