@@ -341,21 +341,28 @@ type intakeLocks struct {
 }
 
 // lock takes site's group's lock and returns its release. A report that
-// waits past its context's end goes on without it: one more ticket is
-// better than no answer within Slack's three seconds.
+// waits longer than lockWait goes on without it (the holder is slow: the
+// database is not answering): one more ticket is better than no answer
+// within Slack's three seconds.
 func (l *intakeLocks) lock(ctx context.Context, sites []faultline.Site, site faultline.Site) func() {
 	l.once.Do(func() { l.group = groups(sites) })
 	ch, ok := l.group[site.Name]
 	if !ok {
 		return func() {}
 	}
+	wait := time.NewTimer(lockWait)
+	defer wait.Stop()
 	select {
 	case ch <- struct{}{}:
 		return func() { <-ch }
+	case <-wait.C:
 	case <-ctx.Done():
-		return func() {}
 	}
+	return func() {}
 }
+
+// lockWait bounds the wait for a site's intake lock.
+const lockWait = 300 * time.Millisecond
 
 // groups gives sites that share a hop key one lock (a union of their
 // sets).

@@ -199,6 +199,34 @@ func TestSharedHopIsOneOutage(t *testing.T) {
 	})
 }
 
+// A monitor of a site behind a failing shared hop opens no ticket of its
+// own: it follows the outage, says so on its timeline, and posts its
+// recovery there.
+func TestMonitorBehindASharedHopFollowsTheOutage(t *testing.T) {
+	storagetest.Run(t, func(t *testing.T, db *storage.DB) {
+		h := setupAt(t, db, testT0, func(s *commands.Settings) {
+			withOfficeB(s)
+			s.Monitors = []commands.MonitorSpec{{Site: "office-b", Schedule: "@every 1m", Failures: 2, RecoverAfter: 1}}
+		})
+		h.pinger.Down("127.0.3.1", "127.0.9.1")
+		h.command("U0A", "/fault office-a no network")
+		h.settle()
+		for range 3 {
+			h.advance(time.Minute)
+			h.settle()
+		}
+		if n := countFaults(t, db); n != 1 {
+			t.Fatalf("%d tickets: the monitor behind the shared line opened its own", n)
+		}
+		if n := countKind(t, db, 1, faultline.EventMonitor); n != 1 {
+			t.Fatalf("%d monitor entries on the outage's timeline, want 1", n)
+		}
+		h.pinger.Up("127.0.3.1", "127.0.9.1")
+		h.advance(time.Minute)
+		mustSay(t, h.settle(), "post", "The monitor sees the path of office-b answer again")
+	})
+}
+
 // With escalate_above set, the report that passes it moves the chain one
 // level up at once, recorded on the timeline, and only once.
 func TestManyReportsEscalate(t *testing.T) {

@@ -1,6 +1,10 @@
 package commands
 
-import "testing"
+import (
+	"testing"
+
+	"github.com/faultline/faultline"
+)
 
 func TestLooksLikeHost(t *testing.T) {
 	for w, want := range map[string]bool{
@@ -20,5 +24,29 @@ func TestDisplayWidthAlignsChinese(t *testing.T) {
 	}
 	if got := pad("网关", 6); got != "网关  " {
 		t.Fatalf("pad = %q", got)
+	}
+}
+
+// A monitor's loss_above counts a hop losing more than that share of its
+// probes as failing, and judges the path again (so the first such hop is
+// blamed, as a silent one would be); below it, or without it, lossy hops
+// answer.
+func TestLossAboveCountsALossyHopAsFailing(t *testing.T) {
+	hops := []faultline.Hop{{Name: "gw", Host: "127.0.0.1"}, {Name: "line", Host: "127.0.0.2", Kind: faultline.KindLine}, {Name: "hq", Host: "127.0.0.3", Kind: faultline.KindHQ}}
+	// A lossy line makes everything behind it lossy too.
+	results := []faultline.PingResult{{Sent: 10, Received: 10}, {Sent: 10, Received: 3}, {Sent: 10, Received: 2}}
+	c := faultline.PathCheck{Hops: hops, Results: results, Verdict: faultline.Judge(hops, results)}
+	if got := lossy(c, 0); got.Verdict.Failing != -1 {
+		t.Fatalf("without loss_above a lossy hop fails: %+v", got.Verdict)
+	}
+	if got := lossy(c, 0.8); got.Verdict.Failing != -1 {
+		t.Fatalf("70%% loss under an 80%% threshold fails: %+v", got.Verdict)
+	}
+	got := lossy(c, 0.5)
+	if got.Verdict.Failing != 1 || got.Verdict.Kind != faultline.VerdictLine {
+		t.Fatalf("70%% loss over a 50%% threshold: %+v", got.Verdict)
+	}
+	if c.Results[1].Received != 3 {
+		t.Fatal("lossy changed the check it was given")
 	}
 }

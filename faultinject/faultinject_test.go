@@ -287,9 +287,9 @@ func TestPostgresRestartUnderLoad(t *testing.T) {
 	for i := range answers {
 		<-tick.C
 		wg.Go(func() {
-			text := fmt.Sprintf("lab restart-%03d down", i)
+			text := fmt.Sprintf("127.0.0.1 restart-%03d down", i)
 			status, body, took, err := command(fake, "U0REPORTER", "/fault", text).to(r.addr)
-			answers[i] = answer{text: strings.TrimPrefix(text, "lab "), status: status, body: body, took: took, err: err}
+			answers[i] = answer{text: strings.TrimPrefix(text, "127.0.0.1 "), status: status, body: body, took: took, err: err}
 		})
 	}
 	tick.Stop()
@@ -391,7 +391,7 @@ func TestSlackStorm(t *testing.T) {
 	r := serve(t, url, fake)
 	const tickets = 12
 	for i := range tickets {
-		if status, body, _, err := command(fake, "U0REPORTER", "/fault", fmt.Sprintf("lab storm-%02d down", i)).to(r.addr); err != nil || !strings.Contains(body, "is open") {
+		if status, body, _, err := command(fake, "U0REPORTER", "/fault", fmt.Sprintf("127.0.0.1 storm-%02d down", i)).to(r.addr); err != nil || !strings.Contains(body, "is open") {
 			t.Fatalf("report %d: %d %v %.200s", i, status, err, body)
 		}
 	}
@@ -403,7 +403,7 @@ func TestSlackStorm(t *testing.T) {
 			if m := openRef.FindStringSubmatch(c.Params["text"]); m != nil && c.Params["thread_ts"] == "" {
 				heads[m[1]]++
 			}
-			if c.Params["thread_ts"] != "" && strings.Contains(c.Params["text"], "Path check of lab") {
+			if c.Params["thread_ts"] != "" && strings.Contains(c.Params["text"], "Path check of 127.0.0.1") {
 				checks[c.Params["thread_ts"]]++
 			}
 		}
@@ -449,7 +449,7 @@ func TestKillOneReplicaMidSend(t *testing.T) {
 		if i%2 == 1 {
 			to = b
 		}
-		if _, body, _, err := command(fake, "U0REPORTER", "/fault", fmt.Sprintf("lab kill-%02d down", i)).to(to.addr); err != nil || !strings.Contains(body, "is open") {
+		if _, body, _, err := command(fake, "U0REPORTER", "/fault", fmt.Sprintf("127.0.0.1 kill-%02d down", i)).to(to.addr); err != nil || !strings.Contains(body, "is open") {
 			t.Fatalf("report %d: %v %.200s", i, err, body)
 		}
 	}
@@ -467,7 +467,7 @@ func TestKillOneReplicaMidSend(t *testing.T) {
 			if m := openRef.FindStringSubmatch(c.Params["text"]); m != nil && c.Params["thread_ts"] == "" {
 				heads[m[1]]++
 			}
-			if c.Params["thread_ts"] != "" && strings.Contains(c.Params["text"], "Path check of lab") {
+			if c.Params["thread_ts"] != "" && strings.Contains(c.Params["text"], "Path check of 127.0.0.1") {
 				checks[c.Params["thread_ts"]]++
 			}
 		}
@@ -564,7 +564,7 @@ func TestSlowUnsignedBodies(t *testing.T) {
 		resp.Body.Close()
 		health = append(health, time.Since(start))
 		if i%2 == 0 {
-			status, body, took, err := command(fake, "U0REPORTER", "/fault", fmt.Sprintf("lab slow-%02d down", i)).to(r.addr)
+			status, body, took, err := command(fake, "U0REPORTER", "/fault", fmt.Sprintf("127.0.0.1 slow-%02d down", i)).to(r.addr)
 			if err != nil || status != 200 || !strings.Contains(body, "is open") {
 				t.Errorf("/fault during the flood: %d %v %.200s", status, err, body)
 			}
