@@ -184,10 +184,47 @@ func (f *faultFlow) pingCommand(ctx context.Context, req Request, rest string) R
 // returns the result as a message with its verdict; false when word names
 // neither.
 func (s *Service) Check(ctx context.Context, word string) (faultline.Message, faultline.VerdictKind, bool) {
-	t, ok := s.faults.resolve(word)
-	if !ok {
-		return faultline.Message{}, "", false
+	r := s.CheckAll(ctx, []string{word})[0]
+	return r.Message, r.Verdict, r.Known
+}
+
+// Checked is one word's result of CheckAll.
+type Checked struct {
+	Word    string
+	Known   bool // a configured site, an IP address or a host name
+	Message faultline.Message
+	Verdict faultline.VerdictKind
+}
+
+// CheckAll checks every word's path (a site or a host) at once: all their
+// hops go to the prober in one batch, which probes them concurrently, and
+// each path is judged on its own. The results are in the order of words.
+func (s *Service) CheckAll(ctx context.Context, words []string) []Checked {
+	f := s.faults
+	out := make([]Checked, len(words))
+	targets := make([]target, len(words))
+	var hosts []string
+	for i, w := range words {
+		out[i].Word = w
+		if targets[i], out[i].Known = f.resolve(w); !out[i].Known {
+			continue
+		}
+		for _, h := range targets[i].path {
+			hosts = append(hosts, h.Host)
+		}
 	}
-	c := s.faults.check(ctx, t)
-	return s.faults.checkMessage(c, 0), c.Verdict.Kind, true
+	start := f.now()
+	results := f.pinger.Ping(ctx, hosts)
+	took := f.now().Sub(start)
+	for i := range words {
+		if !out[i].Known {
+			continue
+		}
+		t := targets[i]
+		mine := results[:len(t.path)]
+		results = results[len(t.path):]
+		c := faultline.PathCheck{Target: t.name, Hops: t.path, Results: mine, Verdict: faultline.Judge(t.path, mine), At: start, Took: took}
+		out[i].Message, out[i].Verdict = f.checkMessage(c, 0), c.Verdict.Kind
+	}
+	return out
 }

@@ -182,7 +182,7 @@ type Probe struct {
 	Count       int           `yaml:"count"`       // echo requests per hop, 1..20, default 3
 	Interval    time.Duration `yaml:"interval"`    // between requests, default 20ms
 	Wait        time.Duration `yaml:"wait"`        // for the last reply, default 1s
-	Concurrency int           `yaml:"concurrency"` // hosts pinged at once, default 256
+	Concurrency int           `yaml:"concurrency"` // hosts pinged at once; default (0) the prober's: 256, or 64 on raw sockets
 }
 
 // DemoPath is the Path of the built-in demo config.

@@ -224,7 +224,7 @@ func TestDefaults(t *testing.T) {
 	if got := fmt.Sprint(c.Escalation.Fault); got != "[maintainer it_supervisor dept_head hq_netadmin]" {
 		t.Errorf("Escalation.Fault = %s", got)
 	}
-	if c.Probe != (Probe{Count: 3, Interval: 20 * time.Millisecond, Wait: time.Second, Concurrency: 256}) {
+	if c.Probe != (Probe{Count: 3, Interval: 20 * time.Millisecond, Wait: time.Second}) {
 		t.Errorf("Probe = %+v", c.Probe)
 	}
 	if c.Env.APIURL != DefaultAPIURL || c.Env.ListenAddr != DefaultListenAddr {

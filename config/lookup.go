@@ -72,9 +72,8 @@ func (p *Probe) applyDefaults() {
 	}
 	orDefault(&p.Interval, 20*time.Millisecond)
 	orDefault(&p.Wait, time.Second)
-	if p.Concurrency == 0 {
-		p.Concurrency = 256
-	}
+	// Concurrency stays 0 unless written: the prober's own default (256
+	// hosts, 64 on raw sockets) then applies.
 }
 
 func (c *Config) applyDutyDefaults() {

@@ -71,7 +71,7 @@ func TestPingThousandHosts(t *testing.T) {
 
 func TestPingUnresolvable(t *testing.T) {
 	p, reg := newTestProber(t, Options{})
-	got := p.Ping(t.Context(), []string{"no-such-host.invalid", "127.0.0.1"})
+	got := p.Ping(t.Context(), []string{"no-such-host.onion", "127.0.0.1"})
 	if r := got[0]; !strings.Contains(r.Error, "resolve") || r.Received != 0 || r.Answered() {
 		t.Errorf("unresolvable host: got %+v, want a resolve error and nothing received", r)
 	}

@@ -16,7 +16,7 @@ func TestSweepMixed(t *testing.T) {
 	p, reg := newTestProber(t, Options{Wait: 300 * time.Millisecond})
 	hosts := sweepHosts(2 * sweepFrom)
 	hosts[3], hosts[40] = silentA, silentB
-	hosts[10], hosts[11], hosts[12] = "::1", "localhost", "no-such-host.invalid"
+	hosts[10], hosts[11], hosts[12] = "::1", "localhost", "no-such-host.onion"
 	got := p.Ping(t.Context(), hosts)
 	for i, r := range got {
 		switch {

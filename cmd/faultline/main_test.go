@@ -6,6 +6,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -17,6 +18,7 @@ import (
 	"time"
 
 	"github.com/faultline/faultline/bot/slackfake"
+	"github.com/faultline/faultline/probe/probetest"
 	"github.com/faultline/faultline/storage"
 	"github.com/faultline/faultline/storage/storagetest"
 )
@@ -352,8 +354,8 @@ func TestPingFailsWhenAHopIsNotHealthy(t *testing.T) {
 	icmpAllowed(t)
 	var out bytes.Buffer
 	env := envOf(map[string]string{"FAULTLINE_CONFIG": writeConfig(t, testConfig)})
-	err := run(context.Background(), []string{"ping", "127.0.0.1", "no-such-host.invalid"}, env, nil, &out, io.Discard)
-	if err == nil || !strings.Contains(err.Error(), "could not be checked on: no-such-host.invalid") || exitCode(err) != 1 {
+	err := run(context.Background(), []string{"ping", "127.0.0.1", "no-such-host.onion"}, env, nil, &out, io.Discard)
+	if err == nil || !strings.Contains(err.Error(), "could not be checked on: no-such-host.onion") || exitCode(err) != 1 {
 		t.Fatalf("err = %v", err)
 	}
 	if !strings.Contains(out.String(), "cannot resolve") {
@@ -653,4 +655,40 @@ func debugLog() io.Writer {
 		return os.Stderr
 	}
 	return io.Discard
+}
+
+// faultline ping with many hosts checks them together and prints every
+// one once, in the order given; its exit status says whether any failed.
+func TestPingManyHosts(t *testing.T) {
+	icmpAllowed(t)
+	silent, _ := probetest.SilentHost(t)
+	env := envOf(map[string]string{"FAULTLINE_CONFIG": writeConfig(t, testConfig)})
+	var hosts []string
+	for i := 40; i >= 1; i-- { // not in address order, to see the argument order kept
+		hosts = append(hosts, fmt.Sprintf("127.0.%d.%d", i%3, i))
+	}
+	var out bytes.Buffer
+	if err := run(context.Background(), append([]string{"ping"}, hosts...), env, nil, &out, io.Discard); err != nil {
+		t.Fatalf("all answering: %v", err)
+	}
+	at := -1
+	for _, h := range hosts {
+		title := "Path check of " + h + " ·"
+		if n := strings.Count(out.String(), title); n != 1 {
+			t.Fatalf("%s printed %d times", h, n)
+		}
+		i := strings.Index(out.String(), title)
+		if i < at {
+			t.Fatalf("%s is out of the argument order", h)
+		}
+		at = i
+	}
+	out.Reset()
+	err := run(context.Background(), append([]string{"ping", silent}, hosts...), env, nil, &out, io.Discard)
+	if err == nil || exitCode(err) != 1 || !strings.Contains(err.Error(), silent) {
+		t.Fatalf("one silent host: err = %v", err)
+	}
+	if n := strings.Count(out.String(), "Path check of "); n != len(hosts)+1 {
+		t.Fatalf("%d checks printed, want %d", n, len(hosts)+1)
+	}
 }

@@ -81,7 +81,7 @@ probe:
 					t.Fatalf("answer %d does not name F-1: %s", n, a)
 				}
 			}
-			fake.WaitFor(t, "the head and its verdict", func(c []slackfake.Call) bool { return slackfake.Count(c, "chat.update") > 0 })
+			fake.WaitFor(t, "the outage's path check", func(c []slackfake.Call) bool { return posts(c, "C0FAULTS", "Path check of lab") > 0 })
 			heads := func() int {
 				n := 0
 				for _, c := range fake.Calls("chat.postMessage") {
@@ -126,8 +126,6 @@ probe:
 			page, _ := io.ReadAll(scrape.Body)
 			scrape.Body.Close()
 			if !strings.Contains(string(page), `faultline_site_state{site="lab",state="outage"} 1`) {
-				now, _ := db.Faults(context.Background(), faultline.OpenFaultStates, 10)
-				t.Logf("tickets: %+v", now)
 				t.Fatalf("no outage in the site gauge:\n%s", grepLines(string(page), "faultline_site_state"))
 			}
 

@@ -33,16 +33,16 @@ func (e environment) ping(ctx context.Context, args []string) error {
 	defer pinger.Close()
 	svc := commands.New(commands.Deps{Pinger: pinger, Settings: settings(cfg, 0), Log: log})
 	var unknown, unhealthy []string
-	for _, word := range args {
-		m, verdict, ok := svc.Check(ctx, word)
+	// Every argument at once: the prober sweeps all their hops together.
+	for _, r := range svc.CheckAll(ctx, args) {
 		switch {
-		case !ok:
-			unknown = append(unknown, word)
+		case !r.Known:
+			unknown = append(unknown, r.Word)
 			continue
-		case verdict != faultline.VerdictHealthy:
-			unhealthy = append(unhealthy, word)
+		case r.Verdict != faultline.VerdictHealthy:
+			unhealthy = append(unhealthy, r.Word)
 		}
-		fmt.Fprintln(e.stdout, markup.Plain(m.Text))
+		fmt.Fprintln(e.stdout, markup.Plain(r.Message.Text))
 		fmt.Fprintln(e.stdout)
 	}
 	var problems []error
