@@ -264,9 +264,17 @@ func (db *DB) FaultByMessage(ctx context.Context, channel, ts string) (faultline
 }
 
 // Faults lists tickets in the given states, newest first, at most limit.
+// Every open state at once, the common case, is a literal predicate that
+// matches the partial index of open tickets in every plan, so the list
+// does not walk closed history by number.
 func (db *DB) Faults(ctx context.Context, states []faultline.FaultState, limit int) ([]faultline.Fault, error) {
-	q := db.gorm.WithContext(ctx).Where("state IN ?", states).Order("number DESC").Limit(limit)
-	return db.findFaults(q, "list faults")
+	q := db.gorm.WithContext(ctx)
+	if slices.Equal(states, faultline.OpenFaultStates) {
+		q = q.Where("state <> 'closed'")
+	} else {
+		q = q.Where("state IN ?", states)
+	}
+	return db.findFaults(q.Order("number DESC").Limit(limit), "list faults")
 }
 
 func (db *DB) findFaults(q *gorm.DB, op string) ([]faultline.Fault, error) {
@@ -354,18 +362,32 @@ func (db *DB) OpenFaultsAt(ctx context.Context, site string, hopKeys []string) (
 // maxOpenAt bounds the open tickets one report weighs.
 const maxOpenAt = 100
 
-// CountFaults counts tickets by state.
+// CountFaults counts tickets by state: the open ones through the state
+// index, the closed ones from the count kept as they close (a scrape does
+// not count history).
 func (db *DB) CountFaults(ctx context.Context) (map[faultline.FaultState]int64, error) {
 	var rows []struct {
 		State string
 		N     int64
 	}
-	if err := db.gorm.WithContext(ctx).Model(&faultRow{}).Select("state, COUNT(*) AS n").Group("state").Scan(&rows).Error; err != nil {
+	open := make([]string, len(faultline.OpenFaultStates))
+	for i, s := range faultline.OpenFaultStates {
+		open[i] = string(s)
+	}
+	if err := db.gorm.WithContext(ctx).Model(&faultRow{}).Select("state, COUNT(*) AS n").Where("state IN ?", open).
+		Group("state").Scan(&rows).Error; err != nil {
 		return nil, fmt.Errorf("count faults: %w", translate(err))
+	}
+	var closed []int64
+	if err := db.gorm.WithContext(ctx).Raw("SELECT n FROM fault_counts WHERE name = 'closed'").Scan(&closed).Error; err != nil {
+		return nil, fmt.Errorf("count closed faults: %w", translate(err))
 	}
 	out := map[faultline.FaultState]int64{}
 	for _, r := range rows {
 		out[faultline.FaultState(r.State)] = r.N
+	}
+	if len(closed) == 1 {
+		out[faultline.FaultClosed] = closed[0]
 	}
 	return out, nil
 }

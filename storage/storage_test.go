@@ -43,8 +43,21 @@ func TestGauges(t *testing.T) {
 			t.Fatal(err)
 		}
 		counts, err := db.CountFaults(ctx)
-		if err != nil || counts[faultline.FaultOpen] != 3 || len(counts) != 1 {
+		if err != nil || counts[faultline.FaultOpen] != 3 || counts[faultline.FaultClosed] != 0 || len(counts) != 2 {
 			t.Fatalf("counts = %v, %v", counts, err)
+		}
+		// Closed tickets are counted as they close.
+		f, _ := db.Fault(ctx, 1)
+		closed := f
+		closed.State = faultline.FaultClosed
+		if err := db.Commit(ctx, faultline.Change{FaultID: f.ID, Fault: &closed, Read: f}); err != nil {
+			t.Fatal(err)
+		}
+		if err := db.Commit(ctx, faultline.Change{FaultID: f.ID, Fault: &closed, Read: f}); err == nil {
+			t.Fatal("a stale close committed")
+		}
+		if counts, _ = db.CountFaults(ctx); counts[faultline.FaultOpen] != 2 || counts[faultline.FaultClosed] != 1 {
+			t.Fatalf("counts after a close = %v", counts)
 		}
 		p, _ := db.PendingOutbox(ctx, t0, 10)
 		if err := db.OutgoingFailed(ctx, p[0], "not_in_channel", t0, true); err != nil {
