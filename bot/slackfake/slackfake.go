@@ -51,7 +51,8 @@ type Slack struct {
 	response int
 	socket   *Socket
 	perChan  time.Duration        // rate limit of chat.postMessage per channel; 0: none
-	lastPost map[string]time.Time // channel → last accepted post
+	burst    int                  // posts an idle channel takes at once
+	lastPost map[string]time.Time // channel → when its bucket is next full (GCRA)
 	limited  int                  // 429s answered because of perChan
 	deleted  map[string]bool      // users.info says these accounts are deleted
 	tiers    map[string]*tier     // per-method limits, as Slack's tiers
@@ -77,10 +78,15 @@ func (s *Slack) DeleteUser(user string) {
 // RateLimit makes chat.postMessage accept at most one message per channel
 // per interval, answering 429 with Retry-After otherwise, as Slack does at
 // about one a second.
-func (s *Slack) RateLimit(interval time.Duration) {
+func (s *Slack) RateLimit(interval time.Duration) { s.RateLimitBurst(interval, 1) }
+
+// RateLimitBurst is RateLimit allowing short bursts, as Slack does: up to
+// burst messages at once to an idle channel, then one per interval (a
+// token bucket refilled one token per interval).
+func (s *Slack) RateLimitBurst(interval time.Duration, burst int) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.perChan, s.lastPost = interval, map[string]time.Time{}
+	s.perChan, s.burst, s.lastPost = interval, max(burst, 1), map[string]time.Time{}
 }
 
 // LimitMethod makes method accept at most n calls in any window (Slack's
@@ -132,12 +138,18 @@ func (s *Slack) overLimit(channel string) bool {
 	if s.perChan == 0 {
 		return false
 	}
+	// GCRA: lastPost holds the channel's theoretical arrival time; a post
+	// may come when it is no more than (burst-1) intervals ahead of now.
 	now := time.Now()
-	if last, ok := s.lastPost[channel]; ok && now.Sub(last) < s.perChan {
+	tat := s.lastPost[channel]
+	if tat.Before(now) {
+		tat = now
+	}
+	if tat.Sub(now) > time.Duration(s.burst-1)*s.perChan {
 		s.limited++
 		return true
 	}
-	s.lastPost[channel] = now
+	s.lastPost[channel] = tat.Add(s.perChan)
 	return false
 }
 

@@ -39,7 +39,7 @@ probe:
   wait: 500ms
 `
 
-func writeConfig(t *testing.T, text string) string {
+func writeConfig(t testing.TB, text string) string {
 	path := filepath.Join(t.TempDir(), "faultline.yaml")
 	if err := os.WriteFile(path, []byte(text), 0o600); err != nil {
 		t.Fatal(err)
@@ -102,14 +102,25 @@ type server struct {
 // serve runs the real program — config file, database, prober, HTTP
 // transport, jobs — against the fake Slack on clk, and returns the address
 // it listens on, read from its own log line.
-func serve(t *testing.T, databaseURL, config string, fake *slackfake.Slack, clk *testClock) *server {
+func serve(t testing.TB, databaseURL, config string, fake *slackfake.Slack, clk *testClock) *server {
+	return serveAt(t, databaseURL, config, fake, clk.now, 0)
+}
+
+// serveWithPace is serve on the real clock at Slack's pace, as in
+// production: one message a second per channel after a burst.
+func serveWithPace(t testing.TB, databaseURL, config string, fake *slackfake.Slack) *server {
+	return serveAt(t, databaseURL, config, fake, time.Now, time.Second)
+}
+
+func serveAt(t testing.TB, databaseURL, config string, fake *slackfake.Slack, now func() time.Time, pace time.Duration) *server {
 	ctx, cancel := context.WithCancel(context.Background())
 	logs, logw := io.Pipe()
 	env := testEnv(map[string]string{
 		"SLACK_BOT_TOKEN": fake.Token, "SLACK_SIGNING_SECRET": "s3cret", "SLACK_API_URL": fake.APIURL(),
 		"DATABASE_URL": databaseURL, "FAULTLINE_CONFIG": writeConfig(t, config),
 		"LISTEN_ADDR": "127.0.0.1:0",
-	}, clk, io.Discard, io.MultiWriter(logw, debugLog()))
+	}, &testClock{}, io.Discard, io.MultiWriter(logw, debugLog()))
+	env.now, env.pace = now, pace
 	s := &server{ticks: make(chan struct{}, 1000)}
 	env.ran = func() {
 		select {
@@ -153,7 +164,7 @@ func serve(t *testing.T, databaseURL, config string, fake *slackfake.Slack, clk 
 // settled waits until the process's clock job has run n more times: what
 // it had to do at the clock's time is done, so whatever it would have done
 // twice would have been done by now.
-func (s *server) settled(t *testing.T, n int) {
+func (s *server) settled(t testing.TB, n int) {
 	t.Helper()
 	for len(s.ticks) > 0 {
 		<-s.ticks
