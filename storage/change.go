@@ -101,6 +101,11 @@ func guardedWrite(tx *gorm.DB, c faultline.Change) error {
 			// Closing is rare (a person's step), so this one row is no
 			// point of contention the way a count of every report would be.
 			err = tx.Exec("UPDATE fault_counts SET n = n + 1 WHERE name = 'closed'").Error
+			if err == nil {
+				closed := *c.Fault
+				closed.ID = c.FaultID
+				err = indexClosed(tx, closed)
+			}
 		}
 		return err
 	case c.Incident != nil:

@@ -312,17 +312,6 @@ func (db *DB) FaultByID(ctx context.Context, id int64) (faultline.Fault, error) 
 	return row.fault(), nil
 }
 
-// SearchFaults finds closed tickets whose site, hop, description or
-// resolution contain every word (ignoring case), newest first.
-func (db *DB) SearchFaults(ctx context.Context, words []string, limit int) ([]faultline.Fault, error) {
-	q := db.gorm.WithContext(ctx).Where("state = ?", string(faultline.FaultClosed))
-	for _, w := range words {
-		q = q.Where("LOWER(target || ' ' || hop || ' ' || description || ' ' || resolution || ' ' || fixed_by) LIKE ? ESCAPE '\\'",
-			"%"+escapeLike(strings.ToLower(w))+"%")
-	}
-	return db.findFaults(q.Order("closed_at DESC").Limit(limit), "search faults")
-}
-
 // PastResolutions returns closed tickets whose failing hop was the same
 // hop of the same site, newest first, leaving out ticket exclude.
 func (db *DB) PastResolutions(ctx context.Context, site, hop string, exclude int64, limit int) ([]faultline.Fault, error) {

@@ -34,6 +34,9 @@ SELECT g, 'office-' || (g % 20), 'office-' || (g % 20), '网络不通 printer ' 
 			tb.Fatal(err)
 		}
 	}
+	if err := db.FileClosed(); err != nil {
+		tb.Fatal(err)
+	}
 	ctx := context.Background()
 	for range 10 {
 		if _, err := db.CreateFault(ctx, faultline.Fault{Target: "office-a", Site: "office-a", Description: "down", Reporter: "U2",
