@@ -75,8 +75,11 @@ var (
 		oneStatementReport: true,
 		least:              "LEAST", greatest: "GREATEST", rowLocks: true,
 		pool: func(db *sql.DB) {
+			// As many kept as may be open: under a burst of reports a
+			// connection closed for being the eleventh idle one is opened
+			// again at once, a fork on the server each time.
 			db.SetMaxOpenConns(20)
-			db.SetMaxIdleConns(10)
+			db.SetMaxIdleConns(20)
 			db.SetConnMaxIdleTime(5 * time.Minute)
 		},
 	}
