@@ -26,7 +26,7 @@ import (
 //
 //	TEST_DATABASE_URL=postgres://… go test -run '^$' -bench OutboxDrain -benchtime 1x ./bot/
 func BenchmarkOutboxDrain(b *testing.B) {
-	for _, shape := range []struct{ messages, channels int }{{1000, 100}, {30, 1}} {
+	for _, shape := range []struct{ messages, channels int }{{1000, 100}, {10000, 100}, {30, 1}} {
 		b.Run(fmt.Sprintf("%dmsgs-%dchannels", shape.messages, shape.channels), func(b *testing.B) {
 			for i := 0; i < b.N; i++ {
 				drain(b, shape.messages, shape.channels)

@@ -101,12 +101,8 @@ func (f *faultFlow) report(ctx context.Context, req Request) Response {
 	var notice string
 	if site, ok := faultline.FindSite(f.set.Sites, t.site); ok {
 		notice = f.maintenanceNotice(ctx, site)
-		outage, ok := f.outageFor(ctx, site)
-		if !ok { // maybe the first report: look again, one at a time
-			unlock := f.intake.lock(ctx, f.set.Sites, site)
-			defer unlock()
-			outage, ok = f.outageFor(ctx, site)
-		}
+		outage, ok, unlock := f.outageToJoin(ctx, site)
+		defer unlock()
 		if ok {
 			if resp, joined := f.joinCommand(ctx, outage, req, site, description, key); joined {
 				return withNotice(resp, notice)

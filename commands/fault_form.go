@@ -81,12 +81,8 @@ func (f *faultFlow) submitReport(ctx context.Context, sub Submission) Response {
 	var err error
 	joined := false
 	if site, ok := faultline.FindSite(f.set.Sites, t.site); ok {
-		outage, ok := f.outageFor(ctx, site)
-		if !ok { // maybe the first report: look again, one at a time
-			unlock := f.intake.lock(ctx, f.set.Sites, site)
-			defer unlock()
-			outage, ok = f.outageFor(ctx, site)
-		}
+		outage, ok, unlock := f.outageToJoin(ctx, site)
+		defer unlock()
 		if ok {
 			_, _, err = f.join(ctx, outage, sub.User, site, description, key, sub.Metadata, confirm)
 			joined = !errors.Is(err, faultline.ErrConflict)

@@ -115,6 +115,19 @@ func (f *faultFlow) outageFor(ctx context.Context, site faultline.Site) (faultli
 	return faultline.Fault{}, false
 }
 
+// outageToJoin is the open outage a report of site joins. When there is
+// none (this may be the outage's first report) it looks again under the
+// site's intake lock, which the caller holds until its ticket is opened
+// and then releases with unlock.
+func (f *faultFlow) outageToJoin(ctx context.Context, site faultline.Site) (outage faultline.Fault, ok bool, unlock func()) {
+	if outage, ok = f.outageFor(ctx, site); ok {
+		return outage, true, func() {}
+	}
+	unlock = f.intake.lock(ctx, f.set.Sites, site)
+	outage, ok = f.outageFor(ctx, site)
+	return outage, ok, unlock
+}
+
 // join adds a report to outage t with extra messages. A closed outage is
 // faultline.ErrConflict (the report then opens its own ticket); a repeated
 // key faultline.ErrReplay.
