@@ -325,3 +325,23 @@ func TestPlannedMaintenance(t *testing.T) {
 		mustReply(t, h.command("U0EMPLOYEE", "/fault maintenance list"), "office-a · from 2026-11-28 09:30")
 	})
 }
+
+// A report from the form joins the outage too, and its confirmation, to
+// the reporter alone where the form came from, says so.
+func TestFormReportJoinsTheOutage(t *testing.T) {
+	storagetest.Run(t, func(t *testing.T, db *storage.DB) {
+		h := setup(t, db)
+		h.pinger.Down("127.0.2.1", "127.0.3.1", "127.0.9.1")
+		h.command("U0A", "/fault office-a down")
+		h.settle()
+		if resp := h.submit("U0B", commands.CallbackReport, "C0GENERAL", map[string]string{"site": "office-a", "description": "邮件发不出去"}); len(resp.Errors) != 0 {
+			t.Fatalf("form: %+v", resp.Errors)
+		}
+		msgs := h.settle()
+		mustSay(t, msgs, "post", "*F-1* is a known outage at office-a")
+		mustSay(t, msgs, "post", "You are reporter 2")
+		if n := countFaults(t, db); n != 1 {
+			t.Fatalf("%d tickets", n)
+		}
+	})
+}
