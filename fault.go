@@ -154,7 +154,9 @@ var FaultProcedure = &Procedure[FaultState, FaultAction]{
 			ActRequestRestart: FaultRestartPending, ActVendor: FaultEscalated, ActMarkFixed: FaultVerifying,
 		},
 		FaultVerifying: {ActWorks: FaultConfirmed, ActStillBroken: FaultTaken, ActOverride: FaultConfirmed},
-		FaultConfirmed: {ActClose: FaultClosed},
+		// The one who confirmed may take it back; when others confirmed,
+		// the flows split the reporter off instead.
+		FaultConfirmed: {ActClose: FaultClosed, ActStillBroken: FaultTaken},
 		FaultClosed:    {},
 	},
 	Roles: map[FaultAction][]Role{

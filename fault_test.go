@@ -19,7 +19,7 @@ var wantNext = map[faultline.FaultState]map[faultline.FaultAction]faultline.Faul
 	"waiting_vendor":  {"request_restart": "restart_pending", "vendor": "waiting_vendor", "escalate_hq": "escalated", "mark_fixed": "verifying"},
 	"escalated":       {"request_restart": "restart_pending", "vendor": "escalated", "mark_fixed": "verifying"},
 	"verifying":       {"works": "confirmed", "still_broken": "taken", "override": "confirmed"},
-	"confirmed":       {"close": "closed"},
+	"confirmed":       {"close": "closed", "still_broken": "taken"},
 	"closed":          {},
 }
 

@@ -103,23 +103,23 @@ func (t Fault) Joins(site Site, path []Hop, v Verdict) bool {
 	return at >= 0 && at < v.Failing
 }
 
-// IsReporter reports whether user reported t (first or later).
+// IsReporter reports whether user is one of t's reporters: one of
+// People, so not a reporter who was split off to a ticket of their own.
 func (t Fault) IsReporter(user string) bool {
-	return user == t.Reporter || slices.Contains(t.Reporters, user)
+	return slices.Contains(t.People(), user)
 }
 
-// People lists t's reporters who are people, first reporter first.
+// People lists t's reporters who are people, first reporter first. A
+// stored ticket keeps them all in Reporters (the first included); a ticket
+// not yet stored has only its Reporter.
 func (t Fault) People() []string {
-	var out []string
+	if len(t.Reporters) > 0 {
+		return slices.Clone(t.Reporters)
+	}
 	if t.Reporter != ActorBot && t.Reporter != "" {
-		out = append(out, t.Reporter)
+		return []string{t.Reporter}
 	}
-	for _, u := range t.Reporters {
-		if u != t.Reporter {
-			out = append(out, u)
-		}
-	}
-	return out
+	return nil
 }
 
 // Window is a maintenance window on a site or a hop: while it lasts,

@@ -58,12 +58,13 @@ func (f *faultFlow) windows(ctx context.Context, now time.Time) []faultline.Wind
 // windowOn is the window on site now, if one is.
 func (f *faultFlow) windowOn(ctx context.Context, site faultline.Site) (faultline.Window, bool) {
 	now := f.now()
+	var on faultline.Window
 	for _, w := range f.windows(ctx, now) {
-		if w.Active(now) && w.Covers(site) {
-			return w, true
+		if w.Active(now) && w.Covers(site) && w.Until().After(on.Until()) {
+			on = w // of overlapping windows, the one that ends last
 		}
 	}
-	return faultline.Window{}, false
+	return on, !on.Until().IsZero()
 }
 
 // windowOver is the window on ticket t's site or hop now, if one is.
@@ -99,7 +100,11 @@ func withNotice(r Response, notice string) Response {
 // maintenance handles /fault maintenance: list, end <id>, or
 // <site|hop> <duration> [reason].
 func (f *faultFlow) maintenance(ctx context.Context, req Request, rest string) Response {
-	word, more := cut(rest)
+	words := strings.Fields(rest)
+	word, more := "", ""
+	if len(words) > 0 {
+		word, more = words[0], strings.Join(words[1:], " ")
+	}
 	switch strings.ToLower(word) {
 	case "", "help":
 		return f.say(f.cat.T("maint.usage"))
@@ -112,15 +117,25 @@ func (f *faultFlow) maintenance(ctx context.Context, req Request, rest string) R
 	if strings.EqualFold(word, "end") {
 		return f.endWindow(ctx, req.User, more)
 	}
-	w := faultline.Window{Name: word, By: req.User}
-	if site, ok := faultline.FindSite(f.set.Sites, word); ok {
-		w.Site, w.Name = site.Name, site.Name
-	} else if hop, ok := faultline.FindHop(f.set.Sites, word); ok {
-		w.HopKey, w.Name = faultline.HopKey(hop), hop.Name
-	} else {
+	// The longest run of first words that names a site or a hop: hop
+	// names have spaces ("WAN router").
+	w := faultline.Window{By: req.User}
+	named := 0
+	for k := len(words); k >= 1 && named == 0; k-- {
+		name := strings.Join(words[:k], " ")
+		if site, ok := faultline.FindSite(f.set.Sites, name); ok {
+			w.Site, w.Name, named = site.Name, site.Name, k
+		} else if hop, ok := faultline.FindHop(f.set.Sites, name); ok {
+			w.HopKey, w.Name, named = faultline.HopKey(hop), hop.Name, k
+		}
+	}
+	if named == 0 {
 		return f.say(f.cat.T("maint.unknown", markup.Escape(word)) + "\n" + f.cat.T("maint.usage"))
 	}
-	span, reason := cut(more)
+	span, reason := "", ""
+	if named < len(words) {
+		span, reason = words[named], strings.Join(words[named+1:], " ")
+	}
 	d, err := time.ParseDuration(span)
 	limit := cmp.Or(f.set.Outage.MaxWindow, 24*time.Hour)
 	switch {

@@ -187,7 +187,7 @@ func (f *faultFlow) knownOutage(t faultline.Fault, site, user string, added bool
 	}
 	n := slices.Index(t.People(), user) + 1
 	if !added || n == 0 {
-		return f.cat.T("known.again", t.Ref(), markup.Escape(site), markup.ChannelLink(f.set.FaultsChannel))
+		return f.cat.T("known.again", t.Ref(), markup.Escape(t.Target), markup.ChannelLink(f.set.FaultsChannel))
 	}
 	return f.cat.T("known.joined", t.Ref(), markup.Escape(site), f.fmtTime(t.CreatedAt), f.stateName(string(t.State)),
 		who, n, markup.ChannelLink(f.set.FaultsChannel))
@@ -306,6 +306,47 @@ func (f *flow) affected(t faultline.Fault) []string {
 	return nil
 }
 
+// reporterOnConfirmed answers a reporter's Works / Still broken on a
+// ticket someone confirmed: a further "works" is thanked and recorded;
+// "still broken" splits the reporter off when someone else confirmed. It
+// is not answered (false) when the presser is the only one who confirmed:
+// their "still broken" takes it back, and the ticket reopens as a step.
+func (f *faultFlow) reporterOnConfirmed(ctx context.Context, t faultline.Fault, user string, action faultline.FaultAction) (Response, bool) {
+	if t.State != faultline.FaultConfirmed || !t.IsReporter(user) {
+		return Response{}, false
+	}
+	switch action {
+	case faultline.ActWorks:
+		return f.alsoWorks(ctx, t, user), true
+	case faultline.ActStillBroken:
+		others, err := f.confirmedByOthers(ctx, t, user)
+		if err != nil {
+			return f.internal(ctx, "who confirmed", err), true
+		}
+		if others {
+			return f.splitOff(ctx, t, user), true
+		}
+	}
+	return Response{}, false
+}
+
+// confirmedByOthers reports whether someone other than user confirmed t
+// since it was marked fixed (a reporter's "works", a technician's
+// confirmation for them).
+func (f *faultFlow) confirmedByOthers(ctx context.Context, t faultline.Fault, user string) (bool, error) {
+	events, err := f.store.Events(ctx, t.ID)
+	if err != nil {
+		return false, err
+	}
+	for _, ev := range events {
+		confirm := ev.Text == string(faultline.ActWorks) || ev.Text == string(faultline.ActOverride)
+		if ev.Kind == faultline.EventState && confirm && ev.Actor != user && !ev.At.Before(t.FixedAt) {
+			return true, nil
+		}
+	}
+	return false, nil
+}
+
 // splitOff answers a reporter for whom it still does not work after
 // another reporter said it does: they get a ticket of their own, linked
 // to the outage's, and leave the outage's reporters. Pressing again finds
@@ -329,6 +370,9 @@ func (f *faultFlow) splitOff(ctx context.Context, t faultline.Fault, user string
 	err = f.commit(ctx, faultline.Change{FaultID: t.ID, Leaves: user,
 		Events: []faultline.Event{{At: now, Actor: user, Kind: faultline.EventMoved, Text: user, Data: own.Ref()}},
 		Out:    []faultline.Outgoing{headUpdate(), f.threadNote(f.cat.T("split.note", markup.Mention(user), own.Ref(), t.Ref()))}})
+	if errors.Is(err, faultline.ErrConflict) { // a second press: split off already
+		return f.say(f.cat.T("split.told", own.Ref(), t.Ref()))
+	}
 	if err != nil {
 		return f.internal(ctx, "split off a reporter", err)
 	}

@@ -54,9 +54,8 @@ func (f *faultFlow) siteStates(ctx context.Context) ([]SiteStatus, error) {
 			st.State = SiteTickets
 		}
 		for _, w := range windows {
-			if w.Active(now) && w.Covers(site) {
-				st.State, st.Window = SiteMaintenance, w
-				break
+			if w.Active(now) && w.Covers(site) && w.Until().After(st.Window.Until()) {
+				st.State, st.Window = SiteMaintenance, w // the window that ends last
 			}
 		}
 		out[i] = st

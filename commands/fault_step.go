@@ -64,14 +64,8 @@ func (f *faultFlow) press(ctx context.Context, a Action) Response {
 		return *refused
 	}
 	by := f.actor(a.User)
-	if ticket.State == faultline.FaultConfirmed && ticket.IsReporter(a.User) {
-		// Someone else said it works; this reporter answers for themselves.
-		switch action {
-		case faultline.ActStillBroken:
-			return f.splitOff(ctx, ticket, a.User)
-		case faultline.ActWorks:
-			return f.alsoWorks(ctx, ticket, a.User)
-		}
+	if resp, answered := f.reporterOnConfirmed(ctx, ticket, a.User, action); answered {
+		return resp
 	}
 	switch action {
 	case faultline.ActVendor, faultline.ActClose:
@@ -111,6 +105,9 @@ func (f *faultFlow) step(ctx context.Context, ticket faultline.Fault, by faultli
 			var again *Response
 			if ticket, again = f.lookup(ctx, ticket.Ref()); again != nil {
 				return *again, true
+			}
+			if resp, answered := f.reporterOnConfirmed(ctx, ticket, by.User, action); answered {
+				return resp, false // someone confirmed meanwhile
 			}
 			continue
 		case err != nil:

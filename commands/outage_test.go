@@ -345,3 +345,57 @@ func TestFormReportJoinsTheOutage(t *testing.T) {
 		}
 	})
 }
+
+// After someone else confirmed, the first reporter's "still broken"
+// splits them off once: pressing again, or "works", is refused, as they
+// reported nothing more on this ticket. A reporter who alone confirmed
+// and then says it is still broken takes the confirmation back: the
+// ticket reopens, no ticket is split off.
+func TestStillBrokenAfterAConfirmation(t *testing.T) {
+	storagetest.Run(t, func(t *testing.T, db *storage.DB) {
+		h := setup(t, db)
+		h.pinger.Down("127.0.2.1", "127.0.3.1", "127.0.9.1")
+		h.command("U0A", "/fault office-a down")
+		h.command("U0B", "/fault office-a down too")
+		h.press("U0TECH", "fault_take", "F-1")
+		h.pinger.Up("127.0.2.1", "127.0.3.1", "127.0.9.1")
+		h.press("U0TECH", "fault_mark_fixed", "F-1")
+		h.settle()
+		h.press("U0B", "fault_works", "F-1")
+		mustReply(t, h.press("U0A", "fault_still_broken", "F-1"), "*F-2* is open for you, linked to *F-1*")
+		mustReply(t, h.press("U0A", "fault_still_broken", "F-1"), "Only the person who reported it may")
+		mustReply(t, h.press("U0A", "fault_works", "F-1"), "Only the person who reported it may")
+		if n := countKind(t, db, 1, faultline.EventMoved); n != 1 {
+			t.Fatalf("%d splits recorded, want 1", n)
+		}
+		if f := h.fault(1); strings.Join(f.People(), " ") != "U0B" || f.State != faultline.FaultConfirmed {
+			t.Fatalf("after the split: reporters %v, %s", f.People(), f.State)
+		}
+
+		h.command("U0C", "/fault 127.0.0.9 printer gone") // F-3, one reporter
+		h.press("U0TECH", "fault_take", "F-3")
+		h.press("U0TECH", "fault_mark_fixed", "F-3")
+		h.settle()
+		h.press("U0C", "fault_works", "F-3")
+		h.expectFault(3, faultline.FaultConfirmed)
+		mustReply(t, h.press("U0C", "fault_still_broken", "F-3"), "F-3 is reopened")
+		h.expectFault(3, faultline.FaultTaken)
+		if n := countFaults(t, db); n != 3 {
+			t.Fatalf("%d tickets: a lone confirmer taking it back was split off", n)
+		}
+	})
+}
+
+// A hop's name may have spaces: the longest run of words that names a
+// site or a hop is the window's target.
+func TestMaintenanceOnAHopWithSpaces(t *testing.T) {
+	storagetest.Run(t, func(t *testing.T, db *storage.DB) {
+		h := setup(t, db)
+		mustReply(t, h.command("U0ADMIN", "/fault maintenance WAN router\t2h firmware upgrade"), "Maintenance window #1 on WAN router")
+		ws, err := db.Windows(context.Background(), h.now())
+		if err != nil || len(ws) != 1 || ws[0].HopKey != "device:rt-wan-a" || ws[0].Reason != "firmware upgrade" {
+			t.Fatalf("window: %+v %v", ws, err)
+		}
+		mustReply(t, h.command("U0EMPLOYEE", "/fault status"), "🔧 office-a: maintenance until")
+	})
+}

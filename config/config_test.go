@@ -60,7 +60,7 @@ testdata/bad-duration.yaml:7: deadlines.fault_resolve: must be longer than zero`
 			`testdata/bad-type.yaml:2: sites: expected a list (one "- item" per line), not a mapping`},
 		{"bad-outages.yaml", `testdata/bad-outages.yaml:7: monitors[0].recover_after: must be between 1 and 10 good checks
 testdata/bad-outages.yaml:7: monitors[0].loss_above: is a percentage of lost probes, from 0 to 99
-testdata/bad-outages.yaml:9: outages.check_reuse: must be between 0s and 5m; a check older than that says little about now
+testdata/bad-outages.yaml:9: outages.check_reuse: must be between 1s and 5m; a check older than that says little about now
 testdata/bad-outages.yaml:10: outages.escalate_above: must be 0 (never) or a number of reports
 testdata/bad-outages.yaml:13: maintenance[1].hop: "nowhere" is not a hop of any site's path (give its name or host)
 testdata/bad-outages.yaml:14: maintenance[2]: a window is on a site or on a hop, not both; write two windows

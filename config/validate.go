@@ -46,13 +46,16 @@ func validate(c *Config, col *collector) {
 
 func checkOutages(c *Config, col *collector) {
 	o := c.Outages
-	if o.CheckReuse < 0 || o.CheckReuse > 5*time.Minute {
-		col.add("outages.check_reuse", "must be between 0s and 5m; a check older than that says little about now")
+	if o.CheckReuse < 0 || o.CheckReuse > 5*time.Minute || (o.CheckReuse == 0 && col.ix.has("outages.check_reuse")) {
+		col.add("outages.check_reuse", "must be between 1s and 5m; a check older than that says little about now")
 	}
 	if o.EscalateAbove < 0 {
 		col.add("outages.escalate_above", "must be 0 (never) or a number of reports")
 	}
-	checkPositive(col, "outages.max_maintenance", o.MaxMaintenance)
+	if o.MaxMaintenance < 0 || o.MaxMaintenance > 0 && o.MaxMaintenance < time.Minute || o.MaxMaintenance > 7*24*time.Hour ||
+		(o.MaxMaintenance == 0 && col.ix.has("outages.max_maintenance")) {
+		col.add("outages.max_maintenance", "must be between 1m and 168h")
+	}
 	for i, m := range c.Maintenance {
 		p := fmt.Sprintf("maintenance[%d]", i)
 		switch {
@@ -237,10 +240,10 @@ func checkMonitors(c *Config, col *collector) {
 		if m.Failures < 0 || (m.Failures == 0 && col.ix.has(p+".failures")) {
 			col.add(p+".failures", "must be at least 1")
 		}
-		if m.RecoverAfter < 0 || m.RecoverAfter > 10 {
+		if m.RecoverAfter < 0 || m.RecoverAfter > 10 || (m.RecoverAfter == 0 && col.ix.has(p+".recover_after")) {
 			col.add(p+".recover_after", "must be between 1 and 10 good checks")
 		}
-		if m.LossAbove < 0 || m.LossAbove >= 100 {
+		if !(m.LossAbove >= 0 && m.LossAbove < 100) { // NaN too
 			col.add(p+".loss_above", "is a percentage of lost probes, from 0 to 99")
 		}
 		if _, _, err := parseQuietHours(m.QuietHours); err != nil {

@@ -69,8 +69,9 @@ func (db *DB) applyChange(tx *gorm.DB, c faultline.Change, now time.Time) error 
 		return err
 	}
 	if c.Leaves != "" && c.FaultID != 0 {
-		err := tx.Exec(`UPDATE faults SET reporters = TRIM(REPLACE(' ' || reporters || ' ', ?, ' ')) WHERE id = ?`,
-			" "+c.Leaves+" ", c.FaultID).Error
+		// Only a reporter can leave, once: a second press is a conflict.
+		err := guarded(tx.Exec(`UPDATE faults SET reporters = TRIM(REPLACE(' ' || reporters || ' ', ?, ' '))
+WHERE id = ? AND (' ' || reporters || ' ') LIKE ? ESCAPE '\'`, " "+c.Leaves+" ", c.FaultID, "% "+escapeLike(c.Leaves)+" %"))
 		if err != nil {
 			return err
 		}
