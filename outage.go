@@ -46,17 +46,20 @@ func SitesBehind(sites []Site, key string) []string {
 	return out
 }
 
-// FindHop finds a hop by name or host on any site's path (the first such),
-// for naming a hop in a command.
+// FindHop finds a hop by name or host on any site's path, for naming a
+// hop in a command. A name that several different hops have (two sites'
+// "gateway") names none: false, and the caller asks for the host.
 func FindHop(sites []Site, name string) (Hop, bool) {
+	var found Hop
+	n := 0
 	for _, s := range sites {
 		for _, h := range s.Path {
-			if strings.EqualFold(h.Name, name) || strings.EqualFold(h.Host, name) {
-				return h, true
+			if (strings.EqualFold(h.Name, name) || strings.EqualFold(h.Host, name)) && (n == 0 || HopKey(h) != HopKey(found)) {
+				found, n = h, n+1
 			}
 		}
 	}
-	return Hop{}, false
+	return found, n == 1
 }
 
 // Covers reports whether ticket t is an outage that a report of site may

@@ -66,6 +66,16 @@ func TestOutageRules(t *testing.T) {
 			t.Errorf("%s: joins = %v", tt.name, got)
 		}
 	}
+	if h, ok := faultline.FindHop([]faultline.Site{siteA, siteB}, "hq"); !ok || h.Host != "10.9.9.1" {
+		t.Fatal("a hop two sites share is one hop to name")
+	}
+	twin := faultline.Site{Name: "office-d", Path: []faultline.Hop{{Name: "A gw", Host: "10.4.0.1"}}}
+	if _, ok := faultline.FindHop([]faultline.Site{siteA, twin}, "a gw"); ok {
+		t.Fatal("a name two different hops have named one of them")
+	}
+	if _, ok := faultline.FindHop([]faultline.Site{siteA, twin}, "10.4.0.1"); !ok {
+		t.Fatal("a hop is named by its host")
+	}
 	f := faultline.Fault{Reporter: faultline.ActorBot, Reporters: []string{"U2", "U3"}}
 	if p := f.People(); len(p) != 2 || !f.IsReporter("U3") || f.IsReporter("U4") {
 		t.Fatalf("people of a monitor's ticket: %v", p)

@@ -544,7 +544,7 @@ var en = map[string]string{
 	"status.maintenance":       "🔧 %s: maintenance until %s (%s)",
 	"maint.usage":              "*Maintenance windows:* `/fault maintenance &lt;site-or-hop&gt; &lt;duration&gt; [reason]`, e.g. `/fault maintenance office-a 2h switch firmware` · `/fault maintenance list` · `/fault maintenance end &lt;id&gt;`",
 	"maint.manage":             "open or end maintenance windows",
-	"maint.unknown":            "There is no site or hop called `%s`.",
+	"maint.unknown":            "There is no site or hop called `%s` (a hop whose name several sites use is named by its host).",
 	"maint.need_duration":      "Please say how long the window lasts, e.g. `2h` or `90m`.",
 	"maint.bad_duration":       "`%s` is not a duration; write it like `2h` or `90m`.",
 	"maint.too_short":          "`%s` is too short for a window; give at least a minute.",

@@ -544,7 +544,7 @@ var zh = map[string]string{
 	"status.maintenance":       "🔧 %s：维护中，至 %s（%s）",
 	"maint.usage":              "*计划维护：* `/fault maintenance &lt;地点或节点&gt; &lt;时长&gt; [原因]`，例如 `/fault maintenance office-a 2h 交换机升级` · `/fault maintenance list` · `/fault maintenance end &lt;编号&gt;`",
 	"maint.manage":             "开始或结束维护",
-	"maint.unknown":            "没有名为 `%s` 的地点或节点。",
+	"maint.unknown":            "没有名为 `%s` 的地点或节点（多个地点同名的节点请写其主机地址）。",
 	"maint.need_duration":      "请写明维护时长，例如 `2h` 或 `90m`。",
 	"maint.bad_duration":       "`%s` 不是时长；请写成 `2h` 或 `90m`。",
 	"maint.too_short":          "`%s` 太短；维护至少一分钟。",

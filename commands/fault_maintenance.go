@@ -178,6 +178,9 @@ func (f *faultFlow) announce(ctx context.Context, text string) {
 
 func (f *faultFlow) endWindow(ctx context.Context, user, rest string) Response {
 	word, _ := cut(rest)
+	if word == "" {
+		return f.say(f.cat.T("maint.usage"))
+	}
 	id, err := strconv.ParseInt(strings.TrimPrefix(strings.TrimPrefix(word, "#"), "M-"), 10, 64)
 	if err != nil || id <= 0 {
 		return f.say(f.cat.T("maint.bad_id", markup.Escape(word)))
