@@ -402,19 +402,21 @@ func (db *DB) apply(tx *gorm.DB, m migration) error {
 
 // Migrations lists the recorded schema versions, oldest first, for
 // `faultline migrate` to print.
-func (db *DB) Migrations(ctx context.Context) ([]string, error) {
-	var rows []struct {
-		Version   int
-		Name      string
-		AppliedAt time.Time
-	}
+func (db *DB) Migrations(ctx context.Context) ([]Migration, error) {
+	var rows []Migration
 	err := db.gorm.WithContext(ctx).Raw("SELECT version, name, applied_at FROM schema_migrations ORDER BY version").Scan(&rows).Error
 	if err != nil {
 		return nil, fmt.Errorf("list migrations: %w", err)
 	}
-	out := make([]string, len(rows))
-	for i, r := range rows {
-		out[i] = fmt.Sprintf("%d  %s  (applied %s)", r.Version, r.Name, r.AppliedAt.UTC().Format(time.RFC3339))
+	for i := range rows {
+		rows[i].AppliedAt = rows[i].AppliedAt.UTC()
 	}
-	return out, nil
+	return rows, nil
+}
+
+// Migration is a schema version the database has recorded.
+type Migration struct {
+	Version   int
+	Name      string
+	AppliedAt time.Time
 }

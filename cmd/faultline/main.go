@@ -44,6 +44,8 @@ Usage:
                                   the incidents declared in a period, as CSV
   faultline outbox [list]         what waits to be sent to Slack and what was given up, with reasons
   faultline outbox retry ID|--all send given-up messages again
+  faultline --version             the version and the commit it was built from
+  faultline COMMAND --help        a command's options and environment
 
 Environment: FAULTLINE_CONFIG (default faultline.yaml), DATABASE_URL (empty: embedded
 SQLite file faultline.db), SLACK_BOT_TOKEN, SLACK_SIGNING_SECRET, SLACK_APP_TOKEN,
@@ -76,7 +78,14 @@ func (env environment) run(ctx context.Context, args []string) error {
 		fmt.Fprint(stderr, usage)
 		return usageError{"no command given"}
 	}
+	if help, ok := commandHelp[args[0]]; ok && wantsHelp(args[1:]) {
+		fmt.Fprint(stdout, help)
+		return nil
+	}
 	switch args[0] {
+	case "version", "--version", "-version":
+		fmt.Fprintln(stdout, version())
+		return nil
 	case "serve":
 		return env.serve(ctx, args[1:])
 	case "console":

@@ -296,8 +296,16 @@ func TestMigrateAndUsage(t *testing.T) {
 	if err := run(context.Background(), []string{"migrate"}, env, nil, &out, io.Discard); err != nil {
 		t.Fatal(err)
 	}
-	if !strings.Contains(out.String(), "sqlite database is up to date") || !strings.Contains(out.String(), "1  fault tickets") {
-		t.Fatalf("output %q", out.String())
+	if first := out.String(); !strings.Contains(first, "sqlite database: applied ") || !strings.Contains(first, " migration(s) now") ||
+		!strings.Contains(first, "1  fault tickets") || !strings.Contains(first, ", now)") {
+		t.Fatalf("first migrate: %q", first)
+	}
+	out.Reset()
+	if err := run(context.Background(), []string{"migrate"}, env, nil, &out, io.Discard); err != nil {
+		t.Fatal(err)
+	}
+	if again := out.String(); !strings.Contains(again, "sqlite database was up to date; nothing applied") || strings.Contains(again, ", now)") {
+		t.Fatalf("second migrate: %q", again)
 	}
 	err := run(context.Background(), []string{"frobnicate"}, envOf(nil), nil, io.Discard, io.Discard)
 	var ue usageError
@@ -381,7 +389,7 @@ func TestCommandLineMistakes(t *testing.T) {
 		t.Fatalf("console extra: %v", err)
 	}
 	var help bytes.Buffer
-	if err := run(ctx, []string{"serve", "-h"}, envOf(nil), nil, io.Discard, &help); err != nil || !strings.Contains(help.String(), "Usage of serve") {
+	if err := run(ctx, []string{"serve", "-h"}, envOf(nil), nil, &help, io.Discard); err != nil || !strings.Contains(help.String(), "SLACK_SIGNING_SECRET") {
 		t.Fatalf("serve -h: %v, %q", err, help.String())
 	}
 	err = run(ctx, []string{"check-config", filepath.Join(t.TempDir(), "faultline.yaml")}, envOf(nil), nil, io.Discard, io.Discard)
@@ -701,5 +709,25 @@ func TestPingManyHosts(t *testing.T) {
 	}
 	if n := strings.Count(out.String(), "Path check of "); n != len(hosts)+1 {
 		t.Fatalf("%d checks printed, want %d", n, len(hosts)+1)
+	}
+}
+
+// Every subcommand explains itself with --help (exit 0, on stdout, nothing
+// run), and --version names the build.
+func TestHelpAndVersion(t *testing.T) {
+	for name := range commandHelp {
+		for _, flag := range []string{"--help", "-h"} {
+			var out, errs bytes.Buffer
+			if err := run(context.Background(), []string{name, flag}, envOf(nil), nil, &out, &errs); err != nil {
+				t.Fatalf("%s %s: %v", name, flag, err)
+			}
+			if !strings.HasPrefix(out.String(), "Usage: faultline "+name) || errs.Len() != 0 {
+				t.Fatalf("%s %s printed %q (stderr %q)", name, flag, out.String(), errs.String())
+			}
+		}
+	}
+	var out bytes.Buffer
+	if err := run(context.Background(), []string{"--version"}, envOf(nil), nil, &out, io.Discard); err != nil || !strings.HasPrefix(out.String(), "faultline ") {
+		t.Fatalf("--version: %q %v", out.String(), err)
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io/fs"
 	"log/slog"
+	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -182,7 +183,13 @@ func (e environment) migrate(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	db, err := storage.Open(ctx, env.DatabaseURL, quietLogger(e))
+	loc := time.UTC // times in the configured zone, when there is a config
+	if cfg, err := config.Load(e.configPath(), e.getenv); err == nil {
+		loc = cfg.Location
+	}
+	// The store logs each migration it applies; those are the ones now.
+	seen := &appliedNow{Handler: quietLogger(e).Handler(), versions: map[int64]bool{}}
+	db, err := storage.Open(ctx, env.DatabaseURL, slog.New(seen))
 	if err != nil {
 		return err
 	}
@@ -191,11 +198,46 @@ func (e environment) migrate(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(e.stdout, "%s database is up to date:\n", db.Dialect())
+	if n := len(seen.versions); n > 0 {
+		fmt.Fprintf(e.stdout, "%s database: applied %d migration(s) now; it is up to date:\n", db.Dialect(), n)
+	} else {
+		fmt.Fprintf(e.stdout, "%s database was up to date; nothing applied:\n", db.Dialect())
+	}
 	for _, m := range list {
-		fmt.Fprintln(e.stdout, "  "+m)
+		now := ""
+		if seen.versions[int64(m.Version)] {
+			now = ", now"
+		}
+		fmt.Fprintf(e.stdout, "  %d  %s  (applied %s%s)\n", m.Version, m.Name, m.AppliedAt.In(loc).Format("2006-01-02 15:04:05 MST"), now)
 	}
 	return nil
+}
+
+// appliedNow notes the versions of the "applied migration" log records
+// that pass through it, and passes every record on.
+type appliedNow struct {
+	slog.Handler
+	mu       sync.Mutex
+	versions map[int64]bool
+}
+
+func (h *appliedNow) Enabled(context.Context, slog.Level) bool { return true }
+
+func (h *appliedNow) Handle(ctx context.Context, r slog.Record) error {
+	if r.Message == "applied migration" {
+		r.Attrs(func(a slog.Attr) bool {
+			if a.Key == "version" {
+				h.mu.Lock()
+				h.versions[a.Value.Int64()] = true
+				h.mu.Unlock()
+			}
+			return true
+		})
+	}
+	if !h.Handler.Enabled(ctx, r.Level) {
+		return nil
+	}
+	return h.Handler.Handle(ctx, r)
 }
 
 func (e environment) checkConfig(args []string) error {
