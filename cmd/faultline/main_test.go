@@ -244,6 +244,17 @@ func TestCheckConfig(t *testing.T) {
 	if err := run(context.Background(), []string{"check-config", good}, envOf(nil), nil, &out, io.Discard); err != nil {
 		t.Fatal(err)
 	}
+	if strings.Contains(out.String(), "warning") {
+		t.Fatalf("a warning with a maintainer configured: %s", out.String())
+	}
+	var warned bytes.Buffer
+	nobody := writeConfig(t, strings.Replace(testConfig, "roles:\n  maintainer: [U0TECH]\n", "", 1))
+	if err := run(context.Background(), []string{"check-config", nobody}, envOf(nil), nil, &warned, io.Discard); err != nil {
+		t.Fatalf("a config nobody can work is still valid: %v", err)
+	}
+	if !strings.Contains(warned.String(), "warning: no one holds a technician role") {
+		t.Fatalf("no warning without technicians: %s", warned.String())
+	}
 	if !strings.Contains(out.String(), "ok: 1 site, 3 hops") {
 		t.Fatalf("output %q", out.String())
 	}

@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"io/fs"
 	"log/slog"
+	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -256,7 +258,20 @@ func (e environment) checkConfig(args []string) error {
 		return err
 	}
 	fmt.Fprintf(e.stdout, "%s: %s\n", path, cfg.Summary())
+	// Valid, but a procedure nobody can work: say so, without failing.
+	if !slices.ContainsFunc(faultline.Technicians, func(r faultline.Role) bool { return len(cfg.Roles[r]) > 0 }) {
+		fmt.Fprintf(e.stdout, "%s: warning: no one holds a technician role (%s under roles:), so nobody can take a ticket\n",
+			path, joinRoles(faultline.Technicians))
+	}
 	return nil
+}
+
+func joinRoles(roles []faultline.Role) string {
+	names := make([]string, len(roles))
+	for i, r := range roles {
+		names[i] = string(r)
+	}
+	return strings.Join(names, ", ")
 }
 
 // parseFlags parses a subcommand's flags; -h prints its usage and is not
