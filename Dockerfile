@@ -33,6 +33,8 @@ WORKDIR /var/lib/faultline
 ENV FAULTLINE_CONFIG=/etc/faultline/faultline.yaml \
     LISTEN_ADDR=:8080
 EXPOSE 8080
+# The image has no shell or curl: the binary asks its own /readyz.
+HEALTHCHECK --interval=30s --timeout=5s --start-period=20s --retries=3 CMD ["/usr/local/bin/faultline", "healthcheck"]
 USER 65532:65532
 ENTRYPOINT ["/usr/local/bin/faultline"]
 CMD ["serve"]

@@ -69,6 +69,14 @@ Options:
 
 Environment: DATABASE_URL, FAULTLINE_CONFIG.
 `,
+	"healthcheck": `Usage: faultline healthcheck [HOST:PORT]
+
+Asks the serve listening on LISTEN_ADDR (or HOST:PORT; an empty or wildcard
+host means this machine) whether it is ready, by its /readyz: exit 0 when it
+answers 200, 1 otherwise. The container image's HEALTHCHECK runs it.
+
+Environment: LISTEN_ADDR (default :8080).
+`,
 	"outbox": `Usage: faultline outbox [list]
        faultline outbox retry ID|--all
 

@@ -44,6 +44,7 @@ Usage:
                                   the incidents declared in a period, as CSV
   faultline outbox [list]         what waits to be sent to Slack and what was given up, with reasons
   faultline outbox retry ID|--all send given-up messages again
+  faultline healthcheck [ADDR]    exit 0 when the serve on LISTEN_ADDR (or ADDR) is ready
   faultline --version             the version and the commit it was built from
   faultline COMMAND --help        a command's options and environment
 
@@ -100,6 +101,8 @@ func (env environment) run(ctx context.Context, args []string) error {
 		return env.export(ctx, args[1:])
 	case "outbox":
 		return env.outbox(ctx, args[1:])
+	case "healthcheck":
+		return env.healthcheck(ctx, args[1:])
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil

@@ -742,3 +742,20 @@ func TestHelpAndVersion(t *testing.T) {
 		t.Fatalf("--version: %q %v", out.String(), err)
 	}
 }
+
+// healthcheck is 0 against a running serve and not once it stopped.
+func TestHealthcheck(t *testing.T) {
+	fake := slackfake.New(t, "xoxb-health")
+	srv := serve(t, storagetest.URL(t, "sqlite"), testConfig, fake, newClock())
+	var out bytes.Buffer
+	if err := run(context.Background(), []string{"healthcheck", srv.addr}, envOf(nil), nil, &out, io.Discard); err != nil {
+		t.Fatalf("against a running serve: %v", err)
+	}
+	if err := srv.stop(); err != nil {
+		t.Fatal(err)
+	}
+	err := run(context.Background(), []string{"healthcheck", srv.addr}, envOf(nil), nil, io.Discard, io.Discard)
+	if err == nil || exitCode(err) != 1 {
+		t.Fatalf("against a stopped serve: %v", err)
+	}
+}
