@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -23,8 +24,11 @@ type Console struct {
 	Channels map[string]string // channel ID → name shown
 	Follow   map[string]bool   // channels whose new messages (tickets, incidents) become the thread replies go to
 	Describe func(user string) string
-	Echo     bool // repeat each input line, for transcripts of piped input
-	Now      func() time.Time
+	// People lists who the config names, one "U0X (role)" each, for :who
+	// and an :as that names nobody the config knows.
+	People func() []string
+	Echo   bool // repeat each input line, for transcripts of piped input
+	Now    func() time.Time
 
 	in   *bufio.Scanner
 	out  io.Writer
@@ -94,7 +98,7 @@ func (c *Console) Run(ctx context.Context) error {
 }
 
 const consoleHelp = "Console: type /fault, /incident or /duty … as in Slack · a number presses that button · other text is a reply in the current thread\n" +
-	"  :as U123 act as another user · :thread N reply in message N's thread · in a form, :cancel closes it · :help · :quit"
+	"  :as U123 act as another user · :who the people in the config · :thread N reply in message N's thread · in a form, :cancel closes it · :help · :quit"
 
 func (c *Console) readLine(prompt string) (string, bool) {
 	c.printf("%s", prompt)
@@ -120,6 +124,8 @@ func (c *Console) dispatch(ctx context.Context, line string) (quit bool) {
 		c.printf("%s\n", consoleHelp)
 	case word == ":as":
 		c.switchUser(rest)
+	case line == ":who":
+		c.listPeople()
 	case word == ":thread":
 		c.chooseThread(rest)
 	case strings.HasPrefix(line, ":"):
@@ -143,7 +149,8 @@ func isNumber(s string) bool {
 
 func (c *Console) switchUser(user string) {
 	if user == "" {
-		c.printf("Say who: :as U0SYSADMIN\n")
+		c.printf("Say who: :as USER, one of these or any other ID (an employee):\n")
+		c.listPeople()
 		return
 	}
 	c.user = user
@@ -152,6 +159,20 @@ func (c *Console) switchUser(user string) {
 		who = c.Describe(user)
 	}
 	c.printf("You are now %s.\n", who)
+	if c.People != nil && !slices.ContainsFunc(c.People(), func(p string) bool { return strings.HasPrefix(p, user+" ") }) {
+		c.printf("%s is not in the config, so you act as an employee; :who lists the people it names.\n", user)
+	}
+}
+
+// listPeople prints who the config names, with their roles.
+func (c *Console) listPeople() {
+	if c.People == nil || len(c.People()) == 0 {
+		c.printf("The config names nobody: everyone is an employee.\n")
+		return
+	}
+	for _, p := range c.People() {
+		c.printf("  %s\n", p)
+	}
 }
 
 func (c *Console) chooseThread(n string) {

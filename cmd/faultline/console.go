@@ -9,6 +9,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/faultline/faultline"
 	"github.com/faultline/faultline/bot"
 	"github.com/faultline/faultline/commands"
 	"github.com/faultline/faultline/config"
@@ -43,6 +44,7 @@ func (e environment) console(ctx context.Context, args []string) error {
 	c.Channels = channelNames(cfg)
 	c.Follow = map[string]bool{cfg.Channels.Faults: true, cfg.Channels.Incidents: true}
 	c.Describe = func(user string) string { return fmt.Sprintf("%s (%s)", user, cfg.RoleOf(user)) }
+	c.People = func() []string { return configPeople(cfg) }
 	c.Echo = !isTerminal(e.stdin)
 	svc := newService(cfg, commands.Deps{Store: db, Pinger: pinger, Poster: c, Settings: consoleSettings(cfg), Log: log, Now: e.now}, 0)
 	if err := svc.Start(ctx); err != nil {
@@ -105,4 +107,26 @@ func consoleSettings(cfg *config.Config) commands.Settings {
 	set := settings(cfg, 0)
 	set.Parallel = 1
 	return set
+}
+
+// configPeople is everyone the config names, with their roles, in role
+// order.
+func configPeople(cfg *config.Config) []string {
+	var out []string
+	seen := map[string]bool{}
+	for _, r := range faultline.Roles {
+		for _, u := range cfg.Roles[r] {
+			if seen[u] {
+				continue
+			}
+			seen[u] = true
+			roles := cfg.RolesOf(u)
+			names := make([]string, len(roles))
+			for i, x := range roles {
+				names[i] = string(x)
+			}
+			out = append(out, fmt.Sprintf("%s (%s)", u, strings.Join(names, ", ")))
+		}
+	}
+	return out
 }

@@ -290,11 +290,12 @@ func TestConsoleOnDemoConfig(t *testing.T) {
 	icmpAllowed(t)
 	var out bytes.Buffer
 	env := envOf(map[string]string{"DATABASE_URL": storagetest.URL(t, "sqlite")})
-	in := strings.NewReader("/fault office-a 网络不通\n/fault list\n")
+	in := strings.NewReader("/fault office-a 网络不通\n/fault list\n:who\n:as U0DEMOTEHC\n")
 	if err := run(context.Background(), []string{"console", "--as", "U0DEMOTECH"}, env, in, &out, io.Discard); err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range []string{"built-in demo config", "you are U0DEMOTECH (maintainer)", "F-1 已为 office-a 登记", "所有节点均有响应", "未关闭的工单（1）"} {
+	for _, want := range []string{"built-in demo config", "you are U0DEMOTECH (maintainer)", "F-1 已为 office-a 登记", "所有节点均有响应", "未关闭的工单（1）",
+		"  U0DEMOADMIN (sysadmin)", "U0DEMOTEHC is not in the config, so you act as an employee"} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("console output lacks %q:\n%s", want, out.String())
 		}
