@@ -30,9 +30,12 @@ type Console struct {
 	Echo   bool // repeat each input line, for transcripts of piped input
 	Now    func() time.Time
 
-	in   *bufio.Scanner
-	out  io.Writer
-	user string
+	in    *bufio.Scanner
+	want  chan struct{}   // asks the reader goroutine for the next line, read only then
+	lines chan string     // what it read; closed at end of input
+	done  <-chan struct{} // Run's context: Ctrl-C ends a wait for a line at once
+	out   io.Writer
+	user  string
 
 	mu       sync.Mutex
 	seq      int
@@ -79,8 +82,29 @@ func NewConsole(in io.Reader, out io.Writer, user string) *Console {
 	return &Console{in: bufio.NewScanner(in), out: out, user: user, Now: time.Now}
 }
 
-// Run reads lines until ":quit", end of input or ctx ends.
+// Run reads lines until ":quit", end of input or ctx ends (Ctrl-C: at
+// once, even while waiting for a line).
 func (c *Console) Run(ctx context.Context) error {
+	c.done = ctx.Done()
+	c.want, c.lines = make(chan struct{}), make(chan string)
+	go func() {
+		defer close(c.lines)
+		for {
+			select {
+			case <-c.want:
+			case <-ctx.Done():
+				return
+			}
+			if !c.in.Scan() {
+				return
+			}
+			select {
+			case c.lines <- c.in.Text():
+			case <-ctx.Done():
+				return
+			}
+		}
+	}()
 	if help := c.Handler.Command(ctx, commands.Request{Command: "/fault", Text: "help", User: c.user}).Reply; help != nil {
 		c.printf("%s\n", c.plain(help.Text))
 	}
@@ -102,11 +126,22 @@ const consoleHelp = "Console: type /fault, /incident or /duty … as in Slack ·
 
 func (c *Console) readLine(prompt string) (string, bool) {
 	c.printf("%s", prompt)
-	if !c.in.Scan() {
+	var text string
+	ok := false
+	select {
+	case c.want <- struct{}{}:
+		select {
+		case text, ok = <-c.lines:
+		case <-c.done:
+		}
+	case <-c.lines: // the reader is gone: end of input
+	case <-c.done:
+	}
+	if !ok {
 		c.printf("\n")
 		return "", false
 	}
-	line := strings.TrimSpace(c.in.Text())
+	line := strings.TrimSpace(text)
 	if c.Echo {
 		c.printf("%s\n", line)
 	}

@@ -124,3 +124,29 @@ func consoleSettings(lang catalog.Lang) commands.Settings {
 func TestConsoleOutageTranscript(t *testing.T) {
 	transcripts(t, "console-outage")
 }
+
+// Ctrl-C (the context ending) leaves the console at once while it waits
+// for a line, and answers nothing more.
+func TestConsoleLeavesOnInterrupt(t *testing.T) {
+	in, _ := io.Pipe() // a terminal nobody types in
+	var out bytes.Buffer
+	c := bot.NewConsole(in, &out, "U0EMPLOYEE")
+	c.Handler = commands.New(commands.Deps{Store: storagetest.Open(t, "sqlite"), Pinger: &probetest.Script{}, Poster: c,
+		Log: storagetest.Logger(), Settings: consoleSettings(catalog.EN)})
+	ctx, interrupt := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- c.Run(ctx) }()
+	time.Sleep(50 * time.Millisecond) // at the prompt
+	interrupt()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("the console still waits for a line after Ctrl-C")
+	}
+	if strings.Contains(out.String(), "went wrong") || strings.Contains(out.String(), "context canceled") {
+		t.Fatalf("an interrupt answered as an error:\n%s", out.String())
+	}
+}
