@@ -27,8 +27,11 @@ type Console struct {
 	// People lists who the config names, one "U0X (role)" each, for :who
 	// and an :as that names nobody the config knows.
 	People func() []string
-	Echo   bool // repeat each input line, for transcripts of piped input
-	Now    func() time.Time
+	// Extra are further ":" commands, by name (":break"): each gets the
+	// rest of the line and returns what to print.
+	Extra map[string]func(arg string) string
+	Echo  bool // repeat each input line, for transcripts of piped input
+	Now   func() time.Time
 
 	in    *bufio.Scanner
 	want  chan struct{}   // asks the reader goroutine for the next line, read only then
@@ -163,6 +166,8 @@ func (c *Console) dispatch(ctx context.Context, line string) (quit bool) {
 		c.listPeople()
 	case word == ":thread":
 		c.chooseThread(rest)
+	case c.Extra[word] != nil:
+		c.printf("%s\n", c.Extra[word](rest))
 	case strings.HasPrefix(line, ":"):
 		c.printf("Unknown console command %s; :help lists them.\n", word)
 	case strings.HasPrefix(line, "/"):

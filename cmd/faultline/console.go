@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"slices"
 	"strings"
 	"time"
 
@@ -13,6 +14,7 @@ import (
 	"github.com/faultline/faultline/bot"
 	"github.com/faultline/faultline/commands"
 	"github.com/faultline/faultline/config"
+	"github.com/faultline/faultline/probe"
 )
 
 // defaultConsoleUser is who you are in the console unless --as says: an
@@ -37,15 +39,32 @@ func (e environment) console(ctx context.Context, args []string) error {
 		return err
 	}
 	defer db.Close()
-	pinger := prober(cfg, log, prometheus.NewRegistry())
-	defer pinger.Close()
+	// The demo's network is simulated, so it can break (every 127/8
+	// address answers on Linux); a real config is pinged for real.
+	var pinger commands.Pinger
+	var demo *probe.Simulated
+	if cfg.Path == config.DemoPath {
+		demo = &probe.Simulated{}
+		pinger = demo
+	} else {
+		p := prober(cfg, log, prometheus.NewRegistry())
+		defer p.Close()
+		pinger = p
+	}
 
 	c := bot.NewConsole(e.stdin, e.stdout, *as)
 	c.Channels = channelNames(cfg)
 	c.Follow = map[string]bool{cfg.Channels.Faults: true, cfg.Channels.Incidents: true}
 	c.Describe = func(user string) string { return fmt.Sprintf("%s (%s)", user, cfg.RoleOf(user)) }
 	c.People = func() []string { return configPeople(cfg) }
+	if demo != nil {
+		c.Extra = map[string]func(string) string{
+			":break": func(hop string) string { return breakHop(cfg, demo, hop, true) },
+			":fix":   func(hop string) string { return breakHop(cfg, demo, hop, false) },
+		}
+	}
 	c.Echo = !isTerminal(e.stdin)
+	c.Now = e.now
 	svc := newService(cfg, commands.Deps{Store: db, Pinger: pinger, Poster: c, Settings: consoleSettings(cfg), Log: log, Now: e.now}, 0)
 	if err := svc.Start(ctx); err != nil {
 		return err
@@ -74,7 +93,7 @@ func (e environment) consoleBanner(cfg *config.Config, dialect, user string) {
 	}
 	source := cfg.Path
 	if cfg.Path == config.DemoPath {
-		source = "the built-in demo config (every hop is a loopback address; copy faultline.example.yaml to faultline.yaml for your own)"
+		source = "the built-in demo config, on a simulated network (:break HOP silences a hop and all behind it, :fix HOP mends it; a faultline.yaml of your own is pinged for real)"
 	}
 	fmt.Fprintf(e.stdout, "Faultline console · config: %s · data: %s · you are %s (%s)\n\n",
 		source, where, user, cfg.RoleOf(user))
@@ -129,4 +148,39 @@ func configPeople(cfg *config.Config) []string {
 		}
 	}
 	return out
+}
+
+// breakHop silences (or mends) a hop of the demo's simulated network, by
+// its name or host, and every hop behind it on each path that passes it,
+// as a dead router cuts off what lies beyond.
+func breakHop(cfg *config.Config, net *probe.Simulated, name string, down bool) string {
+	hop, ok := faultline.FindHop(cfg.Sites, strings.TrimSpace(name))
+	if !ok {
+		var names []string
+		for _, s := range cfg.Sites {
+			for _, h := range s.Path {
+				names = append(names, h.Name+" ("+h.Host+")")
+			}
+		}
+		return fmt.Sprintf("Say which hop, by name or host (a name two sites use needs its host): %s", strings.Join(names, ", "))
+	}
+	hosts := map[string]bool{}
+	for _, s := range cfg.Sites {
+		if at := s.HopIndex(faultline.HopKey(hop)); at >= 0 {
+			for _, h := range s.Path[at:] {
+				hosts[h.Host] = true
+			}
+		}
+	}
+	list := make([]string, 0, len(hosts))
+	for h := range hosts {
+		list = append(list, h)
+	}
+	slices.Sort(list)
+	if down {
+		net.Break(list...)
+		return fmt.Sprintf("(simulated) %s (%s) stops answering, and with it every hop behind it: %s", hop.Name, hop.Host, strings.Join(list, ", "))
+	}
+	net.Fix(list...)
+	return fmt.Sprintf("(simulated) %s (%s) and the hops behind it answer again", hop.Name, hop.Host)
 }
