@@ -8,12 +8,12 @@ import (
 )
 
 var (
-	line  = faultline.Hop{Name: "HQ line", Host: "10.9.0.1", Kind: faultline.KindLine, Line: "ct-1"}
-	hq    = faultline.Hop{Name: "HQ", Host: "10.9.9.1", Kind: faultline.KindHQ}
-	siteA = faultline.Site{Name: "office-a", Path: []faultline.Hop{{Name: "A gw", Host: "10.1.0.1"}, line, hq}}
-	siteB = faultline.Site{Name: "office-b", Path: []faultline.Hop{{Name: "B gw", Host: "10.2.0.1"},
-		{Name: "line (as B calls it)", Host: "10.9.0.1", Kind: faultline.KindLine, Line: "ct-1"}, hq}}
-	siteC = faultline.Site{Name: "office-c", Path: []faultline.Hop{{Name: "C gw", Host: "10.3.0.1"}}}
+	line  = faultline.Hop{Name: "HQ line", Host: "127.9.0.1", Kind: faultline.KindLine, Line: "ct-1"}
+	hq    = faultline.Hop{Name: "HQ", Host: "127.9.9.1", Kind: faultline.KindHQ}
+	siteA = faultline.Site{Name: "office-a", Path: []faultline.Hop{{Name: "A gw", Host: "127.1.0.1"}, line, hq}}
+	siteB = faultline.Site{Name: "office-b", Path: []faultline.Hop{{Name: "B gw", Host: "127.2.0.1"},
+		{Name: "line (as B calls it)", Host: "127.9.0.1", Kind: faultline.KindLine, Line: "ct-1"}, hq}}
+	siteC = faultline.Site{Name: "office-c", Path: []faultline.Hop{{Name: "C gw", Host: "127.3.0.1"}}}
 )
 
 func verdictAt(i int) faultline.Verdict {
@@ -66,14 +66,14 @@ func TestOutageRules(t *testing.T) {
 			t.Errorf("%s: joins = %v", tt.name, got)
 		}
 	}
-	if h, ok := faultline.FindHop([]faultline.Site{siteA, siteB}, "hq"); !ok || h.Host != "10.9.9.1" {
+	if h, ok := faultline.FindHop([]faultline.Site{siteA, siteB}, "hq"); !ok || h.Host != "127.9.9.1" {
 		t.Fatal("a hop two sites share is one hop to name")
 	}
-	twin := faultline.Site{Name: "office-d", Path: []faultline.Hop{{Name: "A gw", Host: "10.4.0.1"}}}
+	twin := faultline.Site{Name: "office-d", Path: []faultline.Hop{{Name: "A gw", Host: "127.4.0.1"}}}
 	if _, ok := faultline.FindHop([]faultline.Site{siteA, twin}, "a gw"); ok {
 		t.Fatal("a name two different hops have named one of them")
 	}
-	if _, ok := faultline.FindHop([]faultline.Site{siteA, twin}, "10.4.0.1"); !ok {
+	if _, ok := faultline.FindHop([]faultline.Site{siteA, twin}, "127.4.0.1"); !ok {
 		t.Fatal("a hop is named by its host")
 	}
 	f := faultline.Fault{Reporter: faultline.ActorBot, Reporters: []string{"U2", "U3"}}

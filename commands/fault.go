@@ -101,8 +101,15 @@ func (f *faultFlow) report(ctx context.Context, req Request) Response {
 	var notice string
 	if site, ok := faultline.FindSite(f.set.Sites, t.site); ok {
 		notice = f.maintenanceNotice(ctx, site)
-		outage, ok, unlock := f.outageToJoin(ctx, site)
+		outage, ok, unlock, err := f.outageToJoin(ctx, site)
 		defer unlock()
+		switch {
+		case errors.Is(err, faultline.ErrUnavailable):
+			f.log.ErrorContext(ctx, "open fault: database unavailable", "user", req.User, "err", err)
+			return Response{Reply: f.notSaved(err, faultUnsaved, key, req.Text)}
+		case err != nil:
+			return f.internal(ctx, "look up the open outage", err)
+		}
 		if ok {
 			if resp, joined := f.joinCommand(ctx, outage, req, site, description, key); joined {
 				return withNotice(resp, notice)

@@ -81,8 +81,15 @@ func (f *faultFlow) submitReport(ctx context.Context, sub Submission) Response {
 	var err error
 	joined := false
 	if site, ok := faultline.FindSite(f.set.Sites, t.site); ok {
-		outage, ok, unlock := f.outageToJoin(ctx, site)
+		outage, ok, unlock, lookErr := f.outageToJoin(ctx, site)
 		defer unlock()
+		switch {
+		case errors.Is(lookErr, faultline.ErrUnavailable):
+			f.log.ErrorContext(ctx, "open fault from the form: database unavailable", "user", sub.User, "err", lookErr)
+			return Response{Errors: f.formUnsaved(lookErr, faultUnsaved)}
+		case lookErr != nil:
+			return formProblem("description", f.internal(ctx, "look up the open outage", lookErr))
+		}
 		if ok {
 			_, _, err = f.join(ctx, outage, sub.User, site, description, key, sub.Metadata, confirm)
 			joined = !errors.Is(err, faultline.ErrConflict)

@@ -85,18 +85,21 @@ type reportDetail struct {
 
 // outageFor is the open ticket a report of site joins, or false: the
 // newest that covers the site, one with a failing hop before one that is
-// still being checked.
-func (f *faultFlow) outageFor(ctx context.Context, site faultline.Site) (faultline.Fault, bool) {
+// still being checked. A database that does not answer is retried within
+// the write budget and then an error: a report must not open a ticket of
+// its own only because its outage could not be looked up.
+func (f *faultFlow) outageFor(ctx context.Context, site faultline.Site) (faultline.Fault, bool, error) {
 	keys := make([]string, len(site.Path))
 	for i, h := range site.Path {
 		keys[i] = faultline.HopKey(h)
 	}
-	open, err := f.store.OpenFaultsAt(ctx, site.Name, keys)
+	var open []faultline.Fault
+	err := f.persist(ctx, func(ctx context.Context) (err error) {
+		open, err = f.store.OpenFaultsAt(ctx, site.Name, keys)
+		return err
+	})
 	if err != nil {
-		// Opening a ticket of its own will meet the same database and
-		// answer honestly.
-		f.log.WarnContext(ctx, "open tickets of site", "site", site.Name, "err", err)
-		return faultline.Fault{}, false
+		return faultline.Fault{}, false, fmt.Errorf("open tickets of %s: %w", site.Name, err)
 	}
 	var pending *faultline.Fault
 	for i := range open {
@@ -104,28 +107,28 @@ func (f *faultFlow) outageFor(ctx context.Context, site faultline.Site) (faultli
 		switch {
 		case !t.Covers(site):
 		case t.HopKey != "" || t.Reporter == faultline.ActorBot:
-			return t, true
+			return t, true, nil
 		case pending == nil:
 			pending = &open[i]
 		}
 	}
 	if pending != nil {
-		return *pending, true
+		return *pending, true, nil
 	}
-	return faultline.Fault{}, false
+	return faultline.Fault{}, false, nil
 }
 
 // outageToJoin is the open outage a report of site joins. When there is
 // none (this may be the outage's first report) it looks again under the
 // site's intake lock, which the caller holds until its ticket is opened
 // and then releases with unlock.
-func (f *faultFlow) outageToJoin(ctx context.Context, site faultline.Site) (outage faultline.Fault, ok bool, unlock func()) {
-	if outage, ok = f.outageFor(ctx, site); ok {
-		return outage, true, func() {}
+func (f *faultFlow) outageToJoin(ctx context.Context, site faultline.Site) (outage faultline.Fault, ok bool, unlock func(), err error) {
+	if outage, ok, err = f.outageFor(ctx, site); ok || err != nil {
+		return outage, ok, func() {}, err
 	}
 	unlock = f.intake.lock(ctx, f.set.Sites, site)
-	outage, ok = f.outageFor(ctx, site)
-	return outage, ok, unlock
+	outage, ok, err = f.outageFor(ctx, site)
+	return outage, ok, unlock, err
 }
 
 // join adds a report to outage t with extra messages. A closed outage is

@@ -53,7 +53,11 @@ func (f *monitorFlow) run(ctx context.Context, name string, now time.Time) error
 		// An outage already open that this break is part of (a shared hop
 		// failing for another site, or a person's ticket) is the one:
 		// the monitor follows it and says so on its timeline.
-		if outage, ok := f.faults.outageFor(ctx, site); ok && outage.Joins(site, c.Hops, c.Verdict) {
+		outage, ok, err := f.faults.outageFor(ctx, site)
+		if err != nil {
+			return err // the next check tries again
+		}
+		if ok && outage.Joins(site, c.Hops, c.Verdict) {
 			next.FaultID = outage.ID
 			change = faultline.Change{FaultID: outage.ID, Events: []faultline.Event{{At: now, Actor: faultline.ActorBot,
 				Kind: faultline.EventMonitor, Text: site.Name, Data: failing}}, Out: []faultline.Outgoing{headUpdate()}}

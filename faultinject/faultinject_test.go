@@ -252,6 +252,21 @@ func checked(t *testing.T, db *storage.DB, number int64) bool {
 
 var openRef = regexp.MustCompile(`\*F-(\d+)\*`)
 
+// delivered counts what Slack took: each ticket's head messages (by
+// number) and each thread's path-check posts (by thread).
+func delivered(fake *slackfake.Slack) (heads, checks map[string]int) {
+	heads, checks = map[string]int{}, map[string]int{}
+	for _, c := range fake.Calls("chat.postMessage") {
+		if m := openRef.FindStringSubmatch(c.Params["text"]); m != nil && c.Params["thread_ts"] == "" {
+			heads[m[1]]++
+		}
+		if c.Params["thread_ts"] != "" && strings.Contains(c.Params["text"], "Path check of 127.0.0.1") {
+			checks[c.Params["thread_ts"]]++
+		}
+	}
+	return heads, checks
+}
+
 // PostgreSQL restarts (down about five seconds) while people report at
 // 20 a second. Every report answered as open must be in the database with
 // its path check done; every one answered "not saved" must not be.
@@ -395,18 +410,9 @@ func TestSlackStorm(t *testing.T) {
 			t.Fatalf("report %d: %d %v %.200s", i, status, err, body)
 		}
 	}
-	heads, checks := map[string]int{}, map[string]int{}
+	var heads, checks map[string]int
 	done := func() bool {
-		clear(heads)
-		clear(checks)
-		for _, c := range fake.Calls("chat.postMessage") {
-			if m := openRef.FindStringSubmatch(c.Params["text"]); m != nil && c.Params["thread_ts"] == "" {
-				heads[m[1]]++
-			}
-			if c.Params["thread_ts"] != "" && strings.Contains(c.Params["text"], "Path check of 127.0.0.1") {
-				checks[c.Params["thread_ts"]]++
-			}
-		}
+		heads, checks = delivered(fake)
 		return len(heads) == tickets && len(checks) == tickets
 	}
 	deadline := time.Now().Add(3 * time.Minute)
@@ -458,19 +464,10 @@ func TestKillOneReplicaMidSend(t *testing.T) {
 	}
 	a.cmd.Process.Kill()
 	killedAt := len(fake.Calls("chat.postMessage"))
-	heads, checks := map[string]int{}, map[string]int{}
+	var heads, checks map[string]int
 	deadline := time.Now().Add(3 * time.Minute)
 	for time.Now().Before(deadline) {
-		clear(heads)
-		clear(checks)
-		for _, c := range fake.Calls("chat.postMessage") {
-			if m := openRef.FindStringSubmatch(c.Params["text"]); m != nil && c.Params["thread_ts"] == "" {
-				heads[m[1]]++
-			}
-			if c.Params["thread_ts"] != "" && strings.Contains(c.Params["text"], "Path check of 127.0.0.1") {
-				checks[c.Params["thread_ts"]]++
-			}
-		}
+		heads, checks = delivered(fake)
 		if len(heads) == tickets && len(checks) == tickets {
 			break
 		}

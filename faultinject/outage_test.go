@@ -18,6 +18,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/faultline/faultline"
 	"github.com/faultline/faultline/bot/slackfake"
 	"github.com/faultline/faultline/probe/probetest"
 	"github.com/faultline/faultline/storage/storagetest"
@@ -38,20 +39,7 @@ func TestOutageBurst(t *testing.T) {
 	for _, b := range bins {
 		uplink, _ := probetest.SilentHost(t)
 		hq, _ := probetest.SilentHost(t)
-		cfg := fmt.Sprintf(`timezone: UTC
-language: en
-channels: {faults: C0FAULTS}
-roles: {maintainer: [U0TECH], it_supervisor: [U0SUPER], dept_head: [U0HEAD]}
-deadlines: {fault_ack: 8s}
-escalation: {fault: [maintainer, it_supervisor, dept_head]}
-sites:
-  - name: lab
-    path:
-      - {name: gateway, host: 127.0.0.1, kind: device}
-      - {name: uplink, host: %s, kind: line}
-      - {name: HQ, host: %s, kind: hq}
-probe: {wait: 300ms}
-`, uplink, hq)
+		cfg := outageConfig(uplink, hq)
 		url := storagetest.URL(t, "postgres")
 		fake := slackfake.New(t, token)
 		fake.RateLimit(time.Second) // Slack's pace: one message a second per channel
@@ -141,4 +129,104 @@ func buildRef(t *testing.T, ref string) string {
 		t.Fatalf("build %s: %v\n%s", ref, err, out)
 	}
 	return bin
+}
+
+// outageConfig is one site whose uplink and HQ are the silent hosts given,
+// with an 8 s ack clock and a three-level chain.
+func outageConfig(uplink, hq string) string {
+	return fmt.Sprintf(`timezone: UTC
+language: en
+channels: {faults: C0FAULTS}
+roles: {maintainer: [U0TECH], it_supervisor: [U0SUPER], dept_head: [U0HEAD]}
+deadlines: {fault_ack: 8s}
+escalation: {fault: [maintainer, it_supervisor, dept_head]}
+sites:
+  - name: lab
+    path:
+      - {name: gateway, host: 127.0.0.1, kind: device}
+      - {name: uplink, host: %s, kind: line}
+      - {name: HQ, host: %s, kind: hq}
+probe: {wait: 300ms}
+`, uplink, hq)
+}
+
+// TestOutageThroughARestart: the same 50 reports of one outage over 10 s,
+// while PostgreSQL stops for about five seconds. Every reporter told the
+// outage is known (or a ticket is open) must be on it in the database;
+// every one told "not saved" must not be; and it is still one ticket.
+func TestOutageThroughARestart(t *testing.T) {
+	versions, _ := os.ReadDir("/etc/postgresql")
+	if os.Getenv("TEST_DATABASE_URL") == "" || os.Geteuid() != 0 || len(versions) != 1 {
+		t.Skip("needs root, one local PostgreSQL cluster (/etc/postgresql) and TEST_DATABASE_URL pointing at it")
+	}
+	cluster := versions[0].Name()
+	uplink, _ := probetest.SilentHost(t)
+	hq, _ := probetest.SilentHost(t)
+	url := storagetest.URL(t, "postgres")
+	fake := slackfake.New(t, token)
+	fake.RateLimitBurst(time.Second, 3)
+	r := serveWith(t, binary, url, fake, outageConfig(uplink, hq))
+	restarted := make(chan error, 1)
+	go func() {
+		time.Sleep(3 * time.Second)
+		err := exec.Command("pg_ctlcluster", "--skip-systemctl-redirect", cluster, "main", "stop", "-m", "fast").Run()
+		time.Sleep(5 * time.Second)
+		restarted <- errorsJoin(err, exec.Command("pg_ctlcluster", "--skip-systemctl-redirect", cluster, "main", "start").Run())
+	}()
+	type answer struct {
+		user, body string
+		err        error
+	}
+	answers := make([]answer, 50)
+	var wg sync.WaitGroup
+	for n := range answers {
+		wg.Go(func() {
+			time.Sleep(time.Duration(n) * 200 * time.Millisecond)
+			user := fmt.Sprintf("U0RR%02d", n)
+			_, body, _, err := command(fake, user, "/fault", "lab the network is down").to(r.addr)
+			answers[n] = answer{user, body, err}
+		})
+	}
+	wg.Wait()
+	if err := <-restarted; err != nil {
+		t.Fatalf("restart: %v", err)
+	}
+	time.Sleep(3 * time.Second) // the pool reconnects, tasks retry
+	db := open(t, url)
+	tickets, err := db.Faults(context.Background(), faultline.OpenFaultStates, 100)
+	if err != nil {
+		t.Fatal(err)
+	}
+	stored := map[string]bool{}
+	for _, f := range tickets {
+		for _, u := range f.People() {
+			stored[u] = true
+		}
+	}
+	var held, refused, unsure, unanswered, lost, refusedButStored int
+	for _, a := range answers {
+		switch {
+		case a.err != nil:
+			unanswered++
+		case strings.Contains(a.body, "is a known outage") || strings.Contains(a.body, "is open for"):
+			held++
+			if !stored[a.user] {
+				lost++
+			}
+		case strings.Contains(a.body, "could not confirm"):
+			unsure++
+		case strings.Contains(a.body, "could not save") || strings.Contains(a.body, "not saved"):
+			refused++
+			if stored[a.user] {
+				refusedButStored++
+			}
+		default:
+			unanswered++
+		}
+	}
+	report("outage through a restart", "50 reports of one outage over 10 s, PostgreSQL down ~5 s: %d open tickets, %d answered held (%d of them not stored: lost), %d answered not saved (%d stored all the same), %d cannot confirm, %d unanswered",
+		len(tickets), held, lost, refused, refusedButStored, unsure, unanswered)
+	if lost > 0 || refusedButStored > 0 || len(tickets) != 1 {
+		t.Errorf("%d lost, %d refused but stored, %d tickets for one outage", lost, refusedButStored, len(tickets))
+	}
 }
