@@ -55,11 +55,17 @@ type outbox struct {
 
 func (s *outbox) deliverDue(ctx context.Context) (tried int, wait time.Duration, err error) {
 	now := s.now()
-	pending, err := s.store.PendingOutbox(ctx, now, outboxBatch)
+	var tolerance time.Duration
+	if s.set.Pace > 0 {
+		tolerance = time.Duration(s.burst()-1) * s.set.Pace
+	}
+	batch, held, err := s.store.NextOutgoing(ctx, now, tolerance)
 	if err != nil {
 		return 0, 0, err
 	}
-	batch := pick(pending)
+	if len(batch) > outboxBatch {
+		batch = batch[:outboxBatch]
+	}
 	var (
 		mu  sync.Mutex
 		wg  sync.WaitGroup
@@ -82,21 +88,13 @@ func (s *outbox) deliverDue(ctx context.Context) (tried int, wait time.Duration,
 		})
 	}
 	wg.Wait()
-	return tried, wait, err
-}
-
-// pick chooses the messages to send now: the first of each channel. A
-// channel's next message goes in the next round, when the pace allows.
-func pick(pending []faultline.Outgoing) []faultline.Outgoing {
-	seen := map[string]bool{}
-	var out []faultline.Outgoing
-	for _, o := range pending {
-		if ch := pacingChannel(o); !seen[ch] {
-			seen[ch] = true
-			out = append(out, o)
-		}
+	switch {
+	case tried > 0:
+		wait = 0 // the channels that sent may send again at once, up to their burst
+	case !held.IsZero() && (wait == 0 || held.Sub(now) < wait):
+		wait = max(held.Sub(now), time.Millisecond)
 	}
-	return out
+	return tried, wait, err
 }
 
 func pacingChannel(o faultline.Outgoing) string {

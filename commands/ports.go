@@ -148,8 +148,13 @@ type DigestStore interface {
 type OutboxStore interface {
 	// PendingOutbox lists the next message of each key that is due at now,
 	// not claimed and not waiting behind a given-up message, with its head
-	// message filled in.
+	// message filled in, soonest first, whatever the pace.
 	PendingOutbox(ctx context.Context, now time.Time, limit int) ([]faultline.Outgoing, error)
+	// NextOutgoing picks one such message for each channel whose pace
+	// (its arrival time no later than now plus tolerance) lets it send,
+	// the one due soonest, and says when the first channel the pace holds
+	// back may send (zero when none is held).
+	NextOutgoing(ctx context.Context, now time.Time, tolerance time.Duration) ([]faultline.Outgoing, time.Time, error)
 	// ClaimOutgoing reserves o's key for lease; false when another worker
 	// has it or it moved on.
 	ClaimOutgoing(ctx context.Context, o faultline.Outgoing, now time.Time, lease time.Duration) (bool, error)

@@ -92,6 +92,8 @@ type replica struct {
 	addr string
 	logs *lockedBuffer
 	done chan error
+
+	stopOnce sync.Once
 }
 
 type lockedBuffer struct {
@@ -153,15 +155,22 @@ func serveWith(t *testing.T, binary, databaseURL string, fake *slackfake.Slack, 
 	case <-time.After(30 * time.Second):
 		t.Fatalf("serve did not start:\n%s", r.logs.String())
 	}
-	t.Cleanup(func() {
-		cmd.Process.Signal(syscall.SIGTERM)
+	t.Cleanup(func() { r.stop(t) })
+	return r
+}
+
+// stop ends the process as a service manager would (SIGTERM, then KILL
+// after 40 s) and waits for it; stopping a stopped replica does nothing.
+func (r *replica) stop(t *testing.T) {
+	r.stopOnce.Do(func() {
+		r.cmd.Process.Signal(syscall.SIGTERM)
 		select {
-		case <-r.done:
+		case err := <-r.done:
+			r.done <- err
 		case <-time.After(40 * time.Second):
-			cmd.Process.Kill()
+			r.cmd.Process.Kill()
 		}
 	})
-	return r
 }
 
 // send is a signed request as Slack sends it, with Slack's three-second

@@ -5,6 +5,9 @@ import "strings"
 // MigrationCount lets tests check that every migration was recorded.
 var MigrationCount = len(migrations)
 
+// NextOutgoingSQL is delivery's pick, for its plan.
+const NextOutgoingSQL = nextOutgoingSQL
+
 // Exec runs raw SQL, for benchmarks that seed volumes no test would
 // insert row by row.
 func (db *DB) Exec(query string, args ...any) error {

@@ -332,6 +332,14 @@ CREATE TABLE term_counts (
 );
 ` + fileClosed + `
 `, nil},
+	// Delivery picks each channel's next message: the channels are walked
+	// one index probe each, and each channel's soonest head is the first
+	// entry of its range, whatever the backlog of one channel and whatever
+	// the statistics.
+	{10, "the outbox is picked channel by channel", `
+CREATE INDEX outbox_heads_channel_due ON outbox_heads (channel, next_attempt_at) WHERE blocked = '';
+DROP INDEX outbox_heads_due
+`, nil},
 }
 
 // Migrate applies every migration the database has not recorded, all in

@@ -1,9 +1,11 @@
 package storage
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strconv"
 	"time"
 
@@ -143,21 +145,95 @@ ON CONFLICT (key) DO UPDATE SET head_id = `+db.d.least+`(outbox_heads.head_id, e
 		key, id, channel, at.UTC()).Error
 }
 
-// PendingOutbox returns the messages ready to send at now: the next
+// PendingOutbox lists every message ready to send at now: the next
 // message of each key that is due, not claimed by a live worker and not
-// waiting behind a given-up message, soonest first. Thread posts and
-// updates come with their ticket's or incident's head message.
+// waiting behind a given-up message, soonest first, whatever the pace.
+// It reads every due head, for tools and tests; delivery picks with
+// NextOutgoing.
 func (db *DB) PendingOutbox(ctx context.Context, now time.Time, limit int) ([]faultline.Outgoing, error) {
-	var rows []outboxRow
-	err := db.gorm.WithContext(ctx).Raw(`
-SELECT o.*, COALESCE(f.channel, i.channel, '') AS head_channel, COALESCE(f.message_ts, i.message_ts, '') AS head_ts
-FROM outbox_heads h JOIN outbox o ON o.id = h.head_id
-LEFT JOIN faults f ON f.id = o.fault_id LEFT JOIN incidents i ON i.id = o.incident_id
+	var ids []int64
+	err := db.gorm.WithContext(ctx).Raw(`SELECT head_id FROM outbox_heads h
 WHERE h.blocked = '' AND h.next_attempt_at <= ? AND (h.claimed_until IS NULL OR h.claimed_until < ?)
-ORDER BY h.next_attempt_at LIMIT ?`, now.UTC(), now.UTC(), limit).Scan(&rows).Error
+ORDER BY h.next_attempt_at, h.head_id LIMIT ?`, now.UTC(), now.UTC(), limit).Scan(&ids).Error
 	if err != nil {
 		return nil, fmt.Errorf("pending outbox: %w", translate(err))
 	}
+	return db.outgoingByID(ctx, ids)
+}
+
+// NextOutgoing picks what delivery sends at now, soonest first: for each
+// channel whose pace lets a message go (its arrival time no later than
+// now plus tolerance), the next message of its key that is due soonest,
+// not claimed by a live worker and not waiting behind a given-up message.
+// held is when the first channel the pace holds back may send again (zero
+// when none is). The channels with something left are walked one index
+// probe each, and each one's soonest head is the first entry of its index
+// range, so the cost is the number of channels, whatever one channel's
+// backlog and whatever the statistics.
+func (db *DB) NextOutgoing(ctx context.Context, now time.Time, tolerance time.Duration) (next []faultline.Outgoing, held time.Time, err error) {
+	var picked []struct {
+		Channel string
+		HeadID  int64
+		Tat     *int64
+	}
+	err = db.gorm.WithContext(ctx).Raw(nextOutgoingSQL, now.UTC(), now.UTC()).Scan(&picked).Error
+	if err != nil {
+		return nil, time.Time{}, fmt.Errorf("next outbox messages: %w", translate(err))
+	}
+	limit := now.UnixMicro() + tolerance.Microseconds()
+	var ids []int64
+	for _, p := range picked {
+		if p.Tat == nil || *p.Tat <= limit {
+			ids = append(ids, p.HeadID)
+			continue
+		}
+		if free := time.UnixMicro(*p.Tat - tolerance.Microseconds()); held.IsZero() || free.Before(held) {
+			held = free
+		}
+	}
+	next, err = db.outgoingByID(ctx, ids)
+	slices.SortFunc(next, func(a, b faultline.Outgoing) int { // soonest first, then in the order written
+		return cmp.Or(a.NextTry.Compare(b.NextTry), cmp.Compare(a.ID, b.ID))
+	})
+	return next, held, err
+}
+
+// nextOutgoingSQL walks the channels that have a head (each step the
+// next channel in the index), and takes each one's soonest due head and
+// its pace; its two arguments are now.
+const nextOutgoingSQL = `WITH RECURSIVE chans(channel) AS (
+	SELECT MIN(channel) FROM outbox_heads WHERE blocked = ''
+	UNION ALL
+	SELECT (SELECT MIN(h.channel) FROM outbox_heads h WHERE h.blocked = '' AND h.channel > chans.channel)
+	FROM chans WHERE chans.channel IS NOT NULL
+), heads AS (
+	SELECT c.channel,
+		(SELECT h.head_id FROM outbox_heads h WHERE h.channel = c.channel AND h.blocked = '' AND h.next_attempt_at <= ?
+			AND (h.claimed_until IS NULL OR h.claimed_until < ?) ORDER BY h.next_attempt_at LIMIT 1) AS head_id,
+		(SELECT p.tat FROM paces p WHERE p.channel = c.channel) AS tat
+	FROM chans c WHERE c.channel IS NOT NULL
+)
+SELECT channel, head_id, tat FROM heads WHERE head_id IS NOT NULL`
+
+// outgoingByID reads messages with their ticket's or incident's head
+// message, in the order of ids.
+func (db *DB) outgoingByID(ctx context.Context, ids []int64) ([]faultline.Outgoing, error) {
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	var rows []outboxRow
+	err := db.gorm.WithContext(ctx).Raw(`
+SELECT o.*, COALESCE(f.channel, i.channel, '') AS head_channel, COALESCE(f.message_ts, i.message_ts, '') AS head_ts
+FROM outbox o LEFT JOIN faults f ON f.id = o.fault_id LEFT JOIN incidents i ON i.id = o.incident_id
+WHERE o.id IN ?`, ids).Scan(&rows).Error
+	if err != nil {
+		return nil, fmt.Errorf("outbox messages: %w", translate(err))
+	}
+	at := make(map[int64]int, len(ids))
+	for i, id := range ids {
+		at[id] = i
+	}
+	slices.SortFunc(rows, func(a, b outboxRow) int { return at[a.ID] - at[b.ID] })
 	return outgoings(rows)
 }
 

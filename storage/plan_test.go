@@ -14,9 +14,10 @@ import (
 
 // The hot queries are planned from indexes on tables that were never
 // analyzed (autovacuum off, as on some servers): with 20,000 messages sent
-// and 2,000 pending, picking what to send reads the heads' index, not the
-// outbox.
-func TestPendingOutboxPlanWithoutStatistics(t *testing.T) {
+// and 5,000 pending in one busy channel, 20 quiet channels each with one
+// newer message, picking what to send walks the heads' channel index, one
+// probe per channel, and never the outbox or every head of the busy one.
+func TestNextOutgoingPlanWithoutStatistics(t *testing.T) {
 	if os.Getenv("TEST_DATABASE_URL") == "" {
 		storagetest.Dialects(t) // fails in CI without PostgreSQL
 		t.Skip("plans are checked on PostgreSQL: set TEST_DATABASE_URL")
@@ -31,27 +32,46 @@ SELECT 'chan:C' || (g % 100), 'post', 'C' || (g % 100), '{}', now(), now(), now(
 	if err != nil {
 		t.Fatal(err)
 	}
-	var out []faultline.Outgoing
-	for i := range 2000 {
-		out = append(out, faultline.Outgoing{Kind: faultline.OutPost, Message: faultline.Message{Channel: "C" + string(rune('A'+i%20)), Text: "x"}})
+	start := time.Now().Add(-time.Hour)
+	var busy []faultline.Outgoing
+	for i := range 5000 {
+		busy = append(busy, faultline.Outgoing{Kind: faultline.OutDM, User: "U0BUSY", Message: faultline.Message{Text: "x"}})
+		if i%1000 == 999 { // keys of their own: the busy channel's heads
+			if err := db.Commit(ctx, faultline.Change{At: start, Out: busy}); err != nil {
+				t.Fatal(err)
+			}
+			busy = nil
+		}
 	}
-	if err := db.Commit(ctx, faultline.Change{At: time.Now(), Out: out}); err != nil {
+	var quiet []faultline.Outgoing
+	for i := range 20 {
+		quiet = append(quiet, faultline.Outgoing{Kind: faultline.OutPost, Message: faultline.Message{Channel: "C" + string(rune('A'+i)), Text: "x"}})
+	}
+	if err := db.Commit(ctx, faultline.Change{At: time.Now(), Out: quiet}); err != nil {
 		t.Fatal(err)
 	}
-	plan, err := db.Query(`EXPLAIN SELECT o.*, COALESCE(f.channel, i.channel, '') AS head_channel, COALESCE(f.message_ts, i.message_ts, '') AS head_ts
-FROM outbox_heads h JOIN outbox o ON o.id = h.head_id
-LEFT JOIN faults f ON f.id = o.fault_id LEFT JOIN incidents i ON i.id = o.incident_id
-WHERE h.blocked = '' AND h.next_attempt_at <= now() AND (h.claimed_until IS NULL OR h.claimed_until < now())
-ORDER BY h.next_attempt_at LIMIT 200`)
+	// The busy channel's heads: one per key, 5,000 keys.
+	if err := db.Exec(`UPDATE outbox SET key = 'busy:' || id WHERE user_id = 'U0BUSY';
+DELETE FROM outbox_heads WHERE key = 'dm:U0BUSY';
+INSERT INTO outbox_heads (key, head_id, channel, next_attempt_at) SELECT key, id, channel, next_attempt_at FROM outbox WHERE user_id = 'U0BUSY'`); err != nil {
+		t.Fatal(err)
+	}
+	plan, err := db.Query("EXPLAIN "+storage.NextOutgoingSQL, time.Now(), time.Now())
 	if err != nil {
 		t.Fatal(err)
 	}
 	text := strings.Join(plan, "\n")
-	if strings.Contains(text, "Seq Scan on outbox ") || !strings.Contains(text, "outbox_heads_due") {
-		t.Fatalf("the pending query reads the outbox, not the heads' index:\n%s", text)
+	for _, bad := range []string{"Seq Scan on outbox", "Bitmap Heap Scan on outbox_heads", "Sort"} {
+		if strings.Contains(text, bad) {
+			t.Fatalf("the pick reads more than one index entry per channel (%s):\n%s", bad, text)
+		}
 	}
-	if p, err := db.PendingOutbox(ctx, time.Now(), 200); err != nil || len(p) != 20 {
-		t.Fatalf("pending: %d, %v", len(p), err)
+	if !strings.Contains(text, "outbox_heads_channel_due") {
+		t.Fatalf("the pick does not use the heads' channel index:\n%s", text)
+	}
+	next, held, err := db.NextOutgoing(ctx, time.Now(), 0)
+	if err != nil || len(next) != 21 || !held.IsZero() {
+		t.Fatalf("next: %d messages, held %v, %v; want one for each of 21 channels", len(next), held, err)
 	}
 }
 

@@ -14,6 +14,7 @@ var outboxContracts = []contract{
 	{"OutboxBlockedKeysAndRetry", outboxBlockedKeysAndRetry},
 	{"OutboxBacklogInOrder", outboxBacklogInOrder},
 	{"PaceAcrossProcesses", paceAcrossProcesses},
+	{"NextOutgoingOnePerChannel", nextOutgoingOnePerChannel},
 	{"OutboxSentTextForgottenAndPruned", outboxSentTextForgotten},
 }
 
@@ -255,5 +256,83 @@ func outboxSentTextForgotten(t *testing.T, open Open) {
 	}
 	if _, failed, _ := s.OutboxReport(ctx, 10); len(failed) != 1 || failed[0].Message.Text != "reminder" {
 		t.Fatalf("the given-up message is not kept whole: %+v", failed)
+	}
+}
+
+// Delivery takes one message per channel, the one due soonest among its
+// keys, skipping claimed keys, keys behind a given-up message and channels
+// the pace holds, and says when the first held channel is free; a busy
+// channel's backlog does not hide a quiet channel's message, however much
+// older the backlog is.
+func nextOutgoingOnePerChannel(t *testing.T, open Open) {
+	s, _ := open(t)
+	var busy []faultline.Outgoing
+	for i := range 50 {
+		busy = append(busy, faultline.Outgoing{Kind: faultline.OutDM, User: fmt.Sprintf("U0BUSY%02d", i%5),
+			Message: faultline.Message{Text: fmt.Sprint(i)}})
+		busy = append(busy, faultline.Outgoing{Kind: faultline.OutPost, Message: faultline.Message{Channel: "C0BUSY", Text: fmt.Sprint(i)}})
+	}
+	if err := s.Commit(ctx, faultline.Change{At: t0, Out: busy}); err != nil {
+		t.Fatal(err)
+	}
+	quiet := faultline.Outgoing{Kind: faultline.OutPost, Message: faultline.Message{Channel: "C0QUIET", Text: "quiet"}}
+	if err := s.Commit(ctx, faultline.Change{At: t0.Add(time.Minute), Out: []faultline.Outgoing{quiet}}); err != nil {
+		t.Fatal(err)
+	}
+	byChannel := func(now time.Time, tolerance time.Duration) (map[string]faultline.Outgoing, time.Time) {
+		t.Helper()
+		next, held, err := s.NextOutgoing(ctx, now, tolerance)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out := map[string]faultline.Outgoing{}
+		for _, o := range next {
+			ch := o.Message.Channel
+			if o.Kind == faultline.OutDM {
+				ch = "dm:" + o.User
+			}
+			if _, twice := out[ch]; twice {
+				t.Fatalf("two messages for %s", ch)
+			}
+			out[ch] = o
+		}
+		return out, held
+	}
+	got, held := byChannel(t0, 0)
+	if len(got) != 6 || got["C0BUSY"].Message.Text != "0" || got["dm:U0BUSY03"].Message.Text != "3" || !held.IsZero() {
+		t.Fatalf("at t0: %d channels (%+v), held until %v; want C0BUSY's first post and five DMs", len(got), got, held)
+	}
+	if got, _ = byChannel(t0.Add(time.Minute), 0); len(got) != 7 || got["C0QUIET"].Message.Text != "quiet" {
+		t.Fatalf("a minute later the quiet channel's post is not picked: %+v", got)
+	}
+	// The pace: C0BUSY sent three at once with a burst of 3.
+	at := t0.Add(time.Minute)
+	for range 3 {
+		if wait, err := s.TakePace(ctx, "C0BUSY", at, time.Second, 3); err != nil || wait != 0 {
+			t.Fatalf("take the pace: %v %v", wait, err)
+		}
+	}
+	got, held = byChannel(at, 2*time.Second)
+	if _, ok := got["C0BUSY"]; ok || len(got) != 6 || !held.Equal(at.Add(time.Second)) {
+		t.Fatalf("with C0BUSY's burst spent: %d channels, C0BUSY picked %v, held until %v; want it free at %v",
+			len(got), ok, held, at.Add(time.Second))
+	}
+	if got, _ = byChannel(at.Add(time.Second), 2*time.Second); got["C0BUSY"].Message.Text != "0" {
+		t.Fatalf("a second later C0BUSY may send one: %+v", got)
+	}
+	// A claimed key gives way to the channel's next key; a given-up head
+	// holds its key back.
+	if ok, err := s.ClaimOutgoing(ctx, got["dm:U0BUSY01"], at, time.Minute); !ok || err != nil {
+		t.Fatalf("claim: %v %v", ok, err)
+	}
+	if err := s.OutgoingFailed(ctx, got["C0QUIET"], "not_in_channel", at, true); err != nil {
+		t.Fatal(err)
+	}
+	got, _ = byChannel(at.Add(time.Second), 2*time.Second)
+	if _, ok := got["dm:U0BUSY01"]; ok {
+		t.Fatal("a claimed key's message was picked")
+	}
+	if _, ok := got["C0QUIET"]; ok || len(got) != 5 {
+		t.Fatalf("after a claim and a give-up: %+v", got)
 	}
 }
