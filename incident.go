@@ -317,6 +317,9 @@ func (i Incident) ReportOwed() bool { return i.State == IncOpen || i.State == In
 // archived.
 func (i Incident) SummaryOwed() bool { return i.State == IncClosed }
 
+// Closed reports whether i was closed (remediated), summary filed or not.
+func (i Incident) Closed() bool { return i.State == IncClosed || i.State == IncArchived }
+
 func blank(s string) bool { return strings.TrimSpace(s) == "" }
 
 func firstNonEmpty(ss ...string) string {

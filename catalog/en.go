@@ -256,7 +256,7 @@ var en = map[string]string{
 	"search.item":  "• *%s* %s, closed %s: %s → %s: %s",
 
 	"inc.no_channel":       "Security incidents need a private channel: set channels.incidents in the config.",
-	"inc.usage":            "*Declare a security incident:* `/incident &lt;what happened&gt;`, or `/incident` for a form with the severity, the systems affected and how it was noticed.\n`/incident list [open|closed|all]` · `/incident show I-3` · `/incident export I-3` (the record, as Markdown, in its thread) · `/incident close I-3` · `/incident help`",
+	"inc.usage":            "*Declare a security incident:* `/incident &lt;what happened&gt;`, or `/incident` for a form with the severity, the systems affected and how it was noticed.\n`/incident list [open|closed|all]` · `/incident search phishing` · `/incident show I-3` · `/incident export I-3` (the record, as Markdown, in its thread) · `/incident close I-3` · `/incident help`",
 	"inc.need_description": "Please say what happened, e.g. `/incident a phishing mail asked for ERP passwords`.",
 	"inc.declared":         "🚨 %s %s: a security incident was declared by %s. The incident report to the IT department manager is due by %s (在1小时内将情况汇报至信息技术部经理).",
 	"inc.declared_reply":   "*%s* is declared. I am alerting the security team in their private channel now; the details stay there.",
@@ -268,6 +268,9 @@ var en = map[string]string{
 	"inc.external_due":     "to %s, due by %s",
 	"inc.external_done":    "made to %s, confirmed by %s at %s",
 	"inc.list_empty":       "No incidents to show.",
+	"inc.search_usage":     "Say what to look for: `/incident search phishing ERP`.",
+	"inc.search_none":      "No incident you may read mentions “%s”.",
+	"inc.search_title":     "*Incidents for “%[2]s” (%[1]d):*",
 	"inc.list_title":       "*Incidents (%d):*",
 	"inc.list_item":        "• *%s* %s · %s: %s (%s)",
 	"inc.followup_format":  "Line %d: write each follow-up as “U123 2026-12-05 what to do”.",

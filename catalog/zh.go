@@ -256,7 +256,7 @@ var zh = map[string]string{
 	"search.item":  "• *%s* %s，%s 关闭：%s → %s：%s",
 
 	"inc.no_channel":       "安全事件需要一个私有频道：请在配置中设置 channels.incidents。",
-	"inc.usage":            "*报告信息安全事件：* `/incident &lt;事件经过&gt;`，或 `/incident` 打开表单（紧急级别、受影响系统、发现方式）。\n`/incident list [open|closed|all]` · `/incident show I-3` · `/incident export I-3`（以 Markdown 发到事件讨论中）· `/incident close I-3` · `/incident help`",
+	"inc.usage":            "*报告信息安全事件：* `/incident &lt;事件经过&gt;`，或 `/incident` 打开表单（紧急级别、受影响系统、发现方式）。\n`/incident list [open|closed|all]` · `/incident search 钓鱼` · `/incident show I-3` · `/incident export I-3`（以 Markdown 发到事件讨论中）· `/incident close I-3` · `/incident help`",
 	"inc.need_description": "请说明发生了什么，例如 `/incident 钓鱼邮件索要ERP密码`。",
 	"inc.declared":         "🚨 %s %s：%s 报告了一起信息安全事件。须于 %s 前将情况汇报至信息技术部经理（1小时内）。",
 	"inc.declared_reply":   "*%s* 已登记。正在其私有频道通知安全人员；详情仅在该频道中。",
@@ -268,6 +268,9 @@ var zh = map[string]string{
 	"inc.external_due":     "须向 %s 报告，期限 %s",
 	"inc.external_done":    "已向 %s 报告，由 %s 于 %s 确认",
 	"inc.list_empty":       "没有可显示的事件。",
+	"inc.search_usage":     "请说明要查找的内容：`/incident search 钓鱼 ERP`。",
+	"inc.search_none":      "没有您可查看的事件提到“%s”。",
+	"inc.search_title":     "*“%[2]s”的事件（%[1]d）：*",
 	"inc.list_title":       "*事件（%d）：*",
 	"inc.list_item":        "• *%s* %s · %s：%s（%s）",
 	"inc.followup_format":  "第 %d 行：每条后续措施请写成“U123 2026-12-05 措施内容”。",

@@ -20,6 +20,7 @@ func (f *incidentFlow) command(ctx context.Context, req Request) Response {
 		"help":   func(context.Context, Request, string) Response { return f.say(f.cat.T("inc.usage")) },
 		"list":   func(ctx context.Context, req Request, rest string) Response { return f.list(ctx, req.User, rest) },
 		"show":   func(ctx context.Context, req Request, rest string) Response { return f.show(ctx, req.User, rest) },
+		"search": func(ctx context.Context, req Request, rest string) Response { return f.search(ctx, req.User, rest) },
 		"export": func(ctx context.Context, req Request, rest string) Response { return f.export(ctx, req.User, rest) },
 		"close": func(ctx context.Context, req Request, rest string) Response {
 			return f.press(ctx, Action{ID: incidentButton(faultline.IncClose), Value: rest, User: req.User})

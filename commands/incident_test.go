@@ -163,6 +163,21 @@ func TestSummaryOwnerAndStrangers(t *testing.T) {
 		if i := h.incident(1); i.State != faultline.IncArchived {
 			t.Fatalf("the owner's summary was not filed: %s", i.State)
 		}
+		// Search: the security roles, the reporter and the summary owner
+		// find it; a stranger is told what a search for nothing says.
+		h.command("U0STRANGER", "/incident a phishing mail about laptops")
+		for user, want := range map[string]int{"U0SEC": 2, "U0EMPLOYEE": 1, "U0CLERK": 1} {
+			if got := reply(h.command(user, "/incident search laptop")); !strings.Contains(got, "I-1* ") || strings.Count(got, "• ") != want {
+				t.Errorf("/incident search laptop by %s: %q, want %d incidents", user, got, want)
+			}
+		}
+		if got := reply(h.command("U0STRANGER", "/incident search break-in")); !strings.Contains(got, "No incident you may read mentions") {
+			t.Errorf("a stranger's search finds what they may not read: %q", got)
+		}
+		if got := reply(h.command("U0STRANGER", "/incident search laptops")); !strings.Contains(got, "I-2*") || strings.Contains(got, "I-1*") {
+			t.Errorf("a stranger's search: %q", got)
+		}
+		mustReply(t, h.command("U0SEC", "/incident search"), "Say what to look for")
 	})
 }
 

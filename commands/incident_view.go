@@ -3,6 +3,7 @@ package commands
 import (
 	"context"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/faultline/faultline"
 	"github.com/faultline/faultline/markup"
@@ -145,6 +146,37 @@ func (f *incidentFlow) list(ctx context.Context, user, rest string) Response {
 	}
 	lines := []string{f.cat.T("inc.list_title", len(list))}
 	for _, i := range list {
+		lines = append(lines, f.cat.T("inc.list_item", i.Ref(), f.severityText(i), f.stateName(string(i.State)),
+			markup.Escape(oneLine(i.Description, 80)), f.fmtTime(i.CreatedAt)))
+	}
+	return f.say(strings.Join(lines, "\n"))
+}
+
+// search: /incident search WORDS, the incidents whose text has every
+// word, open or closed. The security roles and the executive search every
+// incident; anyone else only the ones they may read, and is told nothing
+// of the rest (that an incident exists is itself confidential).
+func (f *incidentFlow) search(ctx context.Context, user, rest string) Response {
+	words := strings.Fields(rest)
+	if len(words) == 0 {
+		return f.say(f.cat.T("inc.search_usage"))
+	}
+	if len(words) > maxSearchWords || utf8.RuneCountInString(rest) > maxSearchLength {
+		return f.say(f.cat.T("search.too_long", maxSearchWords, maxSearchLength))
+	}
+	reader := ""
+	if !faultline.MayReadIncidents(f.actor(user).Roles) {
+		reader = user
+	}
+	found, err := f.store.SearchIncidents(ctx, words, reader, maxListed)
+	if err != nil {
+		return f.internal(ctx, "search incidents", err)
+	}
+	if len(found) == 0 {
+		return f.say(f.cat.T("inc.search_none", markup.Escape(rest)))
+	}
+	lines := []string{f.cat.T("inc.search_title", len(found), markup.Escape(rest))}
+	for _, i := range found {
 		lines = append(lines, f.cat.T("inc.list_item", i.Ref(), f.severityText(i), f.stateName(string(i.State)),
 			markup.Escape(oneLine(i.Description, 80)), f.fmtTime(i.CreatedAt)))
 	}

@@ -75,6 +75,10 @@ type IncidentStore interface {
 	// Incidents lists by state, newest first; reporter non-empty limits it
 	// to what that person reported.
 	Incidents(ctx context.Context, states []faultline.IncidentState, reporter string, limit int) ([]faultline.Incident, error)
+	// SearchIncidents finds incidents whose text has every word, newest
+	// first; reader non-empty limits it to the ones that person reported
+	// or owes the summary of.
+	SearchIncidents(ctx context.Context, words []string, reader string, limit int) ([]faultline.Incident, error)
 	// IncidentsBetween lists the incidents declared in [from, to), oldest first.
 	IncidentsBetween(ctx context.Context, from, to time.Time) ([]faultline.Incident, error)
 	IncidentEvents(ctx context.Context, incidentID int64) ([]faultline.Event, error)

@@ -110,9 +110,13 @@ func guardedWrite(tx *gorm.DB, c faultline.Change) error {
 		}
 		return err
 	case c.Incident != nil:
-		return guarded(tx.Model(&incidentRow{}).
+		err := guarded(tx.Model(&incidentRow{}).
 			Where("id = ? AND state = ? AND version = ?", c.IncidentID, string(c.ReadIncident.State), c.ReadIncident.Version).
 			Updates(incidentMutable(*c.Incident)))
+		if err == nil && c.Incident.Closed() && !c.ReadIncident.Closed() {
+			err = incidentIndex.file(tx, c.IncidentID, incidentText(*c.Incident))
+		}
+		return err
 	}
 	return nil
 }

@@ -340,6 +340,20 @@ CREATE TABLE term_counts (
 CREATE INDEX outbox_heads_channel_due ON outbox_heads (channel, next_attempt_at) WHERE blocked = '';
 DROP INDEX outbox_heads_due
 `, nil},
+	// Search of incidents: closed ones by the bigrams of their text, as
+	// tickets are; the incidents closed so far are filed here.
+	{11, "an index of closed incidents for search", `
+CREATE TABLE incident_terms (
+	term        TEXT NOT NULL,
+	incident_id BIGINT NOT NULL,
+	PRIMARY KEY (term, incident_id)
+);
+CREATE TABLE incident_term_counts (
+	term TEXT PRIMARY KEY,
+	n    BIGINT NOT NULL
+);
+` + incidentIndex.fileAll() + `
+`, nil},
 }
 
 // Migrate applies every migration the database has not recorded, all in
