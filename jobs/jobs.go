@@ -158,6 +158,7 @@ func (r *Runner) clocks(ctx context.Context) {
 // the pace allows the next, or every Poll.
 func (r *Runner) deliver(ctx context.Context) {
 	for ctx.Err() == nil {
+		polled := time.Now()
 		runCtx, cancel := context.WithTimeout(ctx, r.cfg.Timeout)
 		tried, wait, err := r.flows.DeliverDue(runCtx)
 		cancel()
@@ -174,11 +175,24 @@ func (r *Runner) deliver(ctx context.Context) {
 		select {
 		case <-ctx.Done():
 		case <-r.flows.Kicked():
+			// A burst of commits kicks with each one: the polls they
+			// start are spaced, which a new message hardly notices and
+			// the database does.
+			if gap := kickedPollGap - time.Since(polled); gap > 0 {
+				select {
+				case <-ctx.Done():
+				case <-time.After(gap):
+				}
+			}
 		case <-timer.C:
 		}
 		timer.Stop()
 	}
 }
+
+// kickedPollGap is the least time between two outbox polls a commit
+// starts.
+const kickedPollGap = 10 * time.Millisecond
 
 // every is a fixed interval as a cron schedule, without @every's rounding
 // to whole seconds.

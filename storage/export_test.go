@@ -5,6 +5,15 @@ import "strings"
 // MigrationCount lets tests check that every migration was recorded.
 var MigrationCount = len(migrations)
 
+// Batched counts the reports stored together with others in one
+// statement.
+func (db *DB) Batched() int64 {
+	if db.intake == nil {
+		return 0
+	}
+	return db.intake.batched.Load()
+}
+
 // NextOutgoingSQL is delivery's pick, for its plan.
 const NextOutgoingSQL = nextOutgoingSQL
 

@@ -138,9 +138,12 @@ func (db *DB) CreateFault(ctx context.Context, f faultline.Fault, with faultline
 		Reporters: strings.Join(f.People(), " "), LinkedTo: f.LinkedTo,
 	}
 	var err error
-	if db.d.oneStatementReport {
+	switch {
+	case db.intake != nil && row.RequestKey != nil:
+		err = db.intake.create(ctx, &row, with)
+	case db.d.oneStatementReport:
 		err = db.createFaultInOneStatement(ctx, &row, with)
-	} else {
+	default:
 		err = db.createFaultTx(ctx, &row, with)
 	}
 	if f.RequestKey != "" && (errors.Is(err, faultline.ErrReplay) || errors.Is(err, sql.ErrNoRows)) {

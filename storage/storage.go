@@ -38,6 +38,8 @@ type DB struct {
 	gorm *gorm.DB
 	d    *dialect
 	log  *slog.Logger
+	// intake batches concurrent reports (PostgreSQL).
+	intake *intake
 }
 
 // dialect is everything that differs between the two databases, in one
@@ -128,6 +130,9 @@ func Open(ctx context.Context, databaseURL string, log *slog.Logger) (*DB, error
 		db.Close()
 		return nil, err
 	}
+	if d.oneStatementReport {
+		db.intake = newIntake(db)
+	}
 	return db, nil
 }
 
@@ -176,6 +181,9 @@ func (db *DB) Ping(ctx context.Context) error {
 
 // Close closes the connection pool.
 func (db *DB) Close() error {
+	if db.intake != nil {
+		db.intake.close()
+	}
 	sqlDB, err := db.gorm.DB()
 	if err != nil {
 		return err
