@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 )
 
 // Sentinel errors for control flow. Storage translates its driver's errors
@@ -33,6 +34,8 @@ var (
 // explains it ("refuse.self_confirm").
 type Error struct {
 	Code string
+	// At is when the rule allows the step, when waiting is all it takes.
+	At time.Time
 }
 
 func (e *Error) Error() string { return e.Code }

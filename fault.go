@@ -246,7 +246,7 @@ func (f Fault) rule(a FaultAction, by string, now time.Time, in StepInput) error
 	case a == ActVendor && strings.TrimSpace(in.VendorTicket) == "":
 		return &Error{Code: "refuse.need_vendor_ticket"}
 	case a == ActOverride && f.Reporter != ActorBot && now.Sub(f.FixedAt) < in.OverrideAfter:
-		return &Error{Code: "refuse.override_too_soon"}
+		return &Error{Code: "refuse.override_too_soon", At: f.FixedAt.Add(in.OverrideAfter)}
 	}
 	return nil
 }

@@ -29,7 +29,19 @@ func TestBlockKitGolden(t *testing.T) {
 	enc := json.NewEncoder(&out)
 	enc.SetEscapeHTML(false)
 	enc.SetIndent("", "  ")
-	if err := enc.Encode(map[string]any{"message": bot.Blocks(msg), "fallback": bot.Fallback(msg), "modal": bot.ModalView(modal)}); err != nil {
+	// Amending a filed report: the form holds what was filed; closing
+	// names the summary's owner with a user picker, preset to who owes it.
+	amend := commands.Modal{
+		CallbackID: "incident_report", Title: "Report to the manager", Submit: "Save", Metadata: "I-1", Intro: "I-1: phishing mail",
+		Inputs: []commands.Input{
+			{ID: "what", Label: "What happened", Multiline: true, MaxLength: 2000, Value: "credential phishing"},
+			{ID: "status", Label: "Status", Optional: true, MaxLength: 2000, Value: "contained"},
+			{ID: "severity", Label: "Severity", Options: []commands.Option{{Value: "general", Label: "General"}, {Value: "major", Label: "Major"}}, Value: "major"},
+			{ID: "owner", Label: "Summary owner", Kind: commands.InputUser, Optional: true, Value: "U0SEC"},
+		},
+	}
+	if err := enc.Encode(map[string]any{"message": bot.Blocks(msg), "fallback": bot.Fallback(msg), "modal": bot.ModalView(modal),
+		"amend": bot.ModalView(amend)}); err != nil {
 		t.Fatal(err)
 	}
 	golden(t, "blocks.json", out.Bytes())

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/faultline/faultline"
+	"github.com/faultline/faultline/catalog"
 	"github.com/faultline/faultline/commands"
 )
 
@@ -32,6 +33,9 @@ type Console struct {
 	Extra map[string]func(arg string) string
 	Echo  bool // repeat each input line, for transcripts of piped input
 	Now   func() time.Time
+	// Cat is the language the console's own lines are in (the bot's
+	// messages come in the config's language already).
+	Cat catalog.Catalog
 
 	in    *bufio.Scanner
 	want  chan struct{}   // asks the reader goroutine for the next line, read only then
@@ -41,6 +45,7 @@ type Console struct {
 	user  string
 
 	mu       sync.Mutex
+	waiting  string // the prompt on screen while a line is awaited: what arrives meanwhile goes below it, and it is shown again
 	seq      int
 	messages []shown // message number - 1 → where it is
 	buttons  []pressable
@@ -82,8 +87,11 @@ const consoleChannel = "D0CONSOLE"
 
 // NewConsole returns a console reading in and writing out, as user.
 func NewConsole(in io.Reader, out io.Writer, user string) *Console {
-	return &Console{in: bufio.NewScanner(in), out: out, user: user, Now: time.Now}
+	return &Console{in: bufio.NewScanner(in), out: out, user: user, Now: time.Now, Cat: catalog.New(catalog.EN)}
 }
+
+// T is one of the console's own sentences, in its language.
+func (c *Console) T(key string, args ...any) string { return c.Cat.T(key, args...) }
 
 // Run reads lines until ":quit", end of input or ctx ends (Ctrl-C: at
 // once, even while waiting for a line).
@@ -111,7 +119,7 @@ func (c *Console) Run(ctx context.Context) error {
 	if help := c.Handler.Command(ctx, commands.Request{Command: "/fault", Text: "help", User: c.user}).Reply; help != nil {
 		c.printf("%s\n", c.plain(help.Text))
 	}
-	c.printf("%s\n", consoleHelp)
+	c.printf("%s\n", c.T("console.help"))
 	for ctx.Err() == nil {
 		line, ok := c.readLine(c.user + "> ")
 		if !ok {
@@ -124,11 +132,16 @@ func (c *Console) Run(ctx context.Context) error {
 	return nil
 }
 
-const consoleHelp = "Console: type /fault, /incident or /duty … as in Slack · a number presses that button · other text is a reply in the current thread\n" +
-	"  :as U123 act as another user · :who the people in the config · :thread N reply in message N's thread · in a form, :cancel closes it · :help · :quit"
-
 func (c *Console) readLine(prompt string) (string, bool) {
-	c.printf("%s", prompt)
+	c.mu.Lock()
+	fmt.Fprint(c.out, prompt)
+	c.waiting = prompt
+	c.mu.Unlock()
+	defer func() {
+		c.mu.Lock()
+		c.waiting = ""
+		c.mu.Unlock()
+	}()
 	var text string
 	ok := false
 	select {
@@ -140,6 +153,9 @@ func (c *Console) readLine(prompt string) (string, bool) {
 	case <-c.lines: // the reader is gone: end of input
 	case <-c.done:
 	}
+	c.mu.Lock()
+	c.waiting = ""
+	c.mu.Unlock()
 	if !ok {
 		c.printf("\n")
 		return "", false
@@ -155,11 +171,12 @@ func (c *Console) dispatch(ctx context.Context, line string) (quit bool) {
 	word, rest, _ := strings.Cut(line, " ")
 	rest = strings.TrimSpace(rest)
 	switch {
-	case line == "":
+	case line == "": // Enter alone shows what came due meanwhile
+		c.settle(ctx)
 	case line == ":quit" || line == ":q" || line == "exit":
 		return true
 	case line == ":help":
-		c.printf("%s\n", consoleHelp)
+		c.printf("%s\n", c.T("console.help"))
 	case word == ":as":
 		c.switchUser(rest)
 	case line == ":who":
@@ -169,7 +186,7 @@ func (c *Console) dispatch(ctx context.Context, line string) (quit bool) {
 	case c.Extra[word] != nil:
 		c.printf("%s\n", c.Extra[word](rest))
 	case strings.HasPrefix(line, ":"):
-		c.printf("Unknown console command %s; :help lists them.\n", word)
+		c.printf("%s\n", c.T("console.unknown", word))
 	case strings.HasPrefix(line, "/"):
 		c.run(ctx, "", c.Handler.Command(ctx, commands.Request{
 			Command: word, Text: rest, User: c.user, Channel: consoleChannel, Respond: c,
@@ -189,7 +206,7 @@ func isNumber(s string) bool {
 
 func (c *Console) switchUser(user string) {
 	if user == "" {
-		c.printf("Say who: :as USER, one of these or any other ID (an employee):\n")
+		c.printf("%s\n", c.T("console.as_usage"))
 		c.listPeople()
 		return
 	}
@@ -198,16 +215,16 @@ func (c *Console) switchUser(user string) {
 	if c.Describe != nil {
 		who = c.Describe(user)
 	}
-	c.printf("You are now %s.\n", who)
+	c.printf("%s\n", c.T("console.you_are", who))
 	if c.People != nil && !slices.ContainsFunc(c.People(), func(p string) bool { return strings.HasPrefix(p, user+" ") }) {
-		c.printf("%s is not in the config, so you act as an employee; :who lists the people it names.\n", user)
+		c.printf("%s\n", c.T("console.as_unknown", user))
 	}
 }
 
 // listPeople prints who the config names, with their roles.
 func (c *Console) listPeople() {
 	if c.People == nil || len(c.People()) == 0 {
-		c.printf("The config names nobody: everyone is an employee.\n")
+		c.printf("%s\n", c.T("console.nobody"))
 		return
 	}
 	for _, p := range c.People() {
@@ -220,11 +237,11 @@ func (c *Console) chooseThread(n string) {
 	defer c.mu.Unlock()
 	i, err := strconv.Atoi(n)
 	if err != nil || i < 1 || i > len(c.messages) {
-		fmt.Fprintf(c.out, "Say which message: :thread N, with N from 1 to %d.\n", len(c.messages))
+		fmt.Fprintf(c.out, "%s\n", c.T("console.thread_usage", len(c.messages)))
 		return
 	}
 	c.thread = c.messages[i-1].root()
-	fmt.Fprintf(c.out, "Replies now go to the thread of message %d.\n", c.indexOf(c.thread.ts))
+	fmt.Fprintf(c.out, "%s\n", c.T("console.thread_now", c.indexOf(c.thread.ts)))
 }
 
 func (c *Console) press(ctx context.Context, n string) {
@@ -232,7 +249,7 @@ func (c *Console) press(ctx context.Context, n string) {
 	c.mu.Lock()
 	if i < 1 || i > len(c.buttons) {
 		c.mu.Unlock()
-		c.printf("There is no button %d.\n", i)
+		c.printf("%s\n", c.T("console.no_button", i))
 		return
 	}
 	p := c.buttons[i-1]
@@ -250,17 +267,17 @@ func (c *Console) reply(ctx context.Context, text string) {
 	ts := c.ts()
 	c.mu.Unlock()
 	if thread.ts == "" {
-		c.printf("Not in a thread yet: report a fault first, or pick one with :thread N.\n")
+		c.printf("%s\n", c.T("console.no_thread"))
 		return
 	}
 	err := c.Handler.ThreadReply(ctx, commands.ThreadReply{
 		Channel: thread.channel, ThreadTS: thread.ts, TS: ts, User: c.user, Text: text,
 	})
 	if err != nil {
-		c.printf("Could not record the reply: %v\n", err)
+		c.printf("%s\n", c.T("console.reply_failed", err))
 		return
 	}
-	c.printf("  (in the thread of message %d)\n", c.number(thread.ts))
+	c.printf("%s\n", c.T("console.in_thread", c.number(thread.ts)))
 	c.settle(ctx)
 }
 
@@ -277,7 +294,7 @@ func (c *Console) run(ctx context.Context, _ string, resp commands.Response) {
 		if err := resp.Work(ctx); err != nil {
 			ref := commands.NewRef()
 			c.show(c.Handler.Apology(ref), "", "")
-			c.printf("(error %s: %v)\n", ref, err)
+			c.printf("%s\n", c.T("console.error", ref, err))
 		}
 	}
 	c.settle(ctx)
@@ -287,13 +304,13 @@ func (c *Console) run(ctx context.Context, _ string, resp commands.Response) {
 // console's output follows the order things happen in.
 func (c *Console) settle(ctx context.Context) {
 	if err := c.Handler.FireDue(ctx); err != nil {
-		c.printf("(timers: %v)\n", err)
+		c.printf("%s\n", c.T("console.error", "clocks", err))
 	}
 	if _, err := c.Handler.RunTasks(ctx, 1); err != nil {
-		c.printf("(checks: %v)\n", err)
+		c.printf("%s\n", c.T("console.error", "checks", err))
 	}
 	if err := c.Handler.Flush(ctx); err != nil {
-		c.printf("(sending: %v)\n", err)
+		c.printf("%s\n", c.T("console.error", "outbox", err))
 	}
 }
 

@@ -15,7 +15,7 @@ import (
 // stays open with the rest filled in; a line starting with ":" (:cancel,
 // :quit), or the end of input, closes it without submitting.
 func (c *Console) fill(ctx context.Context, md commands.Modal) commands.Response {
-	c.printf("── form: %s (:cancel closes it) ──\n", md.Title)
+	c.printf("%s\n", c.T("console.form", md.Title))
 	if md.Intro != "" {
 		c.printf("%s\n", indent(c.plain(md.Intro)))
 	}
@@ -25,7 +25,7 @@ func (c *Console) fill(ctx context.Context, md commands.Modal) commands.Response
 		for _, in := range ask {
 			v, ok := c.askInput(in)
 			if !ok {
-				c.printf("Form closed; nothing was sent.\n")
+				c.printf("%s\n", c.T("console.form_closed"))
 				return commands.Response{}
 			}
 			values[in.ID] = v
@@ -59,23 +59,23 @@ func formMetadata(md commands.Modal) string {
 func (c *Console) askInput(in commands.Input) (string, bool) {
 	label := in.Label
 	if in.Hint != "" {
-		label += " (" + in.Hint + ")"
+		label = c.T("console.hint", label, in.Hint)
 	}
 	if len(in.Options) > 0 {
 		names := make([]string, len(in.Options))
 		for i, o := range in.Options {
 			names[i] = fmt.Sprintf("%d) %s", i+1, o.Label)
 		}
-		label += ": " + strings.Join(names, "  ")
+		label = c.T("console.field", label, strings.Join(names, "  "))
 	}
 	switch {
 	case in.Value != "":
-		label += "\n  now: " + markup.Plain(in.Value) + " [Enter keeps it]"
+		label += c.T("console.keep", markup.Plain(in.Value))
 	case in.Optional:
-		label += " [Enter to skip]"
+		label += c.T("console.skip")
 	}
 	if in.Multiline {
-		label += " (several lines: end with an empty line)"
+		label += c.T("console.lines")
 	}
 	for {
 		c.printf("%s\n", label)
@@ -85,7 +85,7 @@ func (c *Console) askInput(in commands.Input) (string, bool) {
 		case !ok || word == ":cancel" || word == ":quit":
 			return "", false
 		case word == ":as" || word == ":thread" || word == ":help":
-			c.printf("! You are in a form: answer it, or type :cancel to close it first.\n")
+			c.printf("%s\n", c.T("console.in_form"))
 			continue
 		}
 		if in.Multiline && v != "" {
@@ -100,7 +100,7 @@ func (c *Console) askInput(in commands.Input) (string, bool) {
 		if i, err := strconv.Atoi(v); err == nil && i >= 1 && i <= len(in.Options) {
 			return in.Options[i-1].Value, true
 		}
-		c.printf("! Type a number from 1 to %d.\n", len(in.Options))
+		c.printf("%s\n", c.T("console.pick", len(in.Options)))
 	}
 }
 

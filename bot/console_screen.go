@@ -24,7 +24,11 @@ func (c *Console) Post(_ context.Context, m faultline.Message) (string, error) {
 		}
 	}
 	c.mu.Unlock()
-	c.show(m, ts, c.heading(m, n, "posted"))
+	heading := ""
+	if !m.Ephemeral {
+		heading = c.T("console.posted", c.where(m), n)
+	}
+	c.show(m, ts, heading)
 	return ts, nil
 }
 
@@ -42,7 +46,11 @@ func (c *Console) UserGone(context.Context, string) (bool, error) { return false
 // Update implements commands.Poster.
 func (c *Console) Update(_ context.Context, channel, ts string, m faultline.Message) error {
 	m.Channel = channel
-	c.show(m, ts, c.heading(m, c.number(ts), "updated"))
+	heading := ""
+	if !m.Ephemeral {
+		heading = c.T("console.updated", c.where(m), c.number(ts))
+	}
+	c.show(m, ts, heading)
 	return nil
 }
 
@@ -71,20 +79,18 @@ func (c *Console) indexOf(ts string) int {
 	return 0
 }
 
-func (c *Console) heading(m faultline.Message, n int, verb string) string {
-	if m.Ephemeral {
-		return ""
-	}
+// where is the channel and thread a message shows in.
+func (c *Console) where(m faultline.Message) string {
 	where := c.channelName(m.Channel)
 	if m.ThreadTS != "" {
-		where += fmt.Sprintf(" · thread of message %d", c.number(m.ThreadTS))
+		where += c.T("console.thread_of", c.number(m.ThreadTS))
 	}
-	return fmt.Sprintf("── %s · Faultline %s message %d ──", where, verb, n)
+	return where
 }
 
 func (c *Console) channelName(id string) string {
 	if user, ok := strings.CutPrefix(id, dmPrefix); ok {
-		return "direct message to @" + user
+		return c.T("console.dm_to", user)
 	}
 	if name, ok := c.Channels[id]; ok {
 		return "#" + name
@@ -105,7 +111,7 @@ func (c *Console) show(m faultline.Message, ts, heading string) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if heading == "" {
-		heading = "── only you can see this ──"
+		heading = c.T("console.only_you")
 	}
 	var b strings.Builder
 	b.WriteString(heading + "\n")
@@ -115,24 +121,35 @@ func (c *Console) show(m faultline.Message, ts, heading string) {
 	if len(m.Fields) > 0 {
 		parts := make([]string, len(m.Fields))
 		for i, f := range m.Fields {
-			parts[i] = c.plain(f.Label) + ": " + c.plain(f.Value)
+			parts[i] = c.T("console.field", c.plain(f.Label), c.plain(f.Value))
 		}
 		b.WriteString(indent(strings.Join(parts, " · ")) + "\n")
 	}
 	if m.Context != "" {
-		b.WriteString(indent("("+c.plain(m.Context)+")") + "\n")
+		b.WriteString(indent(c.T("console.context", c.plain(m.Context))) + "\n")
 	}
 	for _, btn := range m.Buttons {
 		c.buttons = append(c.buttons, pressable{button: btn, channel: m.Channel, ts: ts, thread: m.ThreadTS})
 		fmt.Fprintf(&b, "  [%d] %s\n", len(c.buttons), btn.Label)
 	}
-	fmt.Fprint(c.out, b.String())
+	c.write(b.String())
 }
 
 func (c *Console) printf(format string, args ...any) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	fmt.Fprintf(c.out, format, args...)
+	c.write(fmt.Sprintf(format, args...))
+}
+
+// write prints s (c.mu held). Under a prompt that waits for a line, s goes
+// on lines of its own below it, and the prompt is shown again, so nothing
+// lands in the line being typed.
+func (c *Console) write(s string) {
+	if c.waiting == "" {
+		fmt.Fprint(c.out, s)
+		return
+	}
+	fmt.Fprint(c.out, "\n"+s+c.waiting)
 }
 
 func indent(s string) string {

@@ -69,6 +69,7 @@ func transcripts(t *testing.T, name string) {
 			var out bytes.Buffer
 			c := bot.NewConsole(&scripted{lines: strings.Split(string(script), "\n"), hooks: hooks}, &out, "U0EMPLOYEE")
 			c.Echo = true
+			c.Cat = catalog.New(lang)
 			c.Now = func() time.Time { return clock }
 			c.Channels = map[string]string{faults: "faults", incidents: "incidents", announce: "announcements"}
 			c.Follow = map[string]bool{faults: true, incidents: true}

@@ -157,7 +157,30 @@ func body(t *testing.T, resp *http.Response) string {
 	return string(b)
 }
 
-func headUpdated(calls []slackfake.Call) bool { return slackfake.Count(calls, "chat.update") >= 1 }
+// headShowsVerdict reports whether the ticket's head message, as last
+// posted or updated, shows a check's verdict: the head goes out as the
+// ticket is when it is sent, so it shows the verdict at once when the check
+// finished first, and is updated to show it otherwise.
+func headShowsVerdict(calls []slackfake.Call) bool {
+	last := ""
+	for _, c := range calls {
+		if c.Method == "chat.update" || c.Method == "chat.postMessage" && c.Params["thread_ts"] == "" {
+			last = c.Params["blocks"]
+		}
+	}
+	return last != "" && !strings.Contains(last, "Checking the network path") && slackfake.Count(calls, "chat.postMessage") >= 2
+}
+
+// headRender is the ticket's head message as Slack shows it last.
+func headRender(calls []slackfake.Call) slackfake.Call {
+	var last slackfake.Call
+	for _, c := range calls {
+		if c.Method == "chat.update" || c.Method == "chat.postMessage" && c.Params["thread_ts"] == "" {
+			last = c
+		}
+	}
+	return last
+}
 
 func filter(calls []slackfake.Call, method string) []slackfake.Call {
 	var out []slackfake.Call

@@ -32,7 +32,7 @@ func TestSocketMode(t *testing.T) {
 		if err := json.Unmarshal(ack.Payload, &reply); err != nil || !strings.Contains(reply.Text, "F-1") || reply.ResponseType != "ephemeral" {
 			t.Fatalf("ack payload %s (%v)", ack.Payload, err)
 		}
-		h.slack.WaitFor(t, "the ticket's verdict", headUpdated)
+		h.slack.WaitFor(t, "the ticket's verdict", headShowsVerdict)
 		f, err := db.Fault(context.Background(), 1)
 		if err != nil {
 			t.Fatal(err)

@@ -73,8 +73,15 @@ func (f *dutyFlow) show(ctx context.Context, rest string) Response {
 		return f.internal(ctx, "duty occurrences", err)
 	}
 	lines := []string{f.cat.T("dutycmd.show", markup.Escape(d.Name), mentions(d.Owners), markup.Escape(d.Schedule), minutes(d.Grace))}
+	if d.Paused {
+		lines = append(lines, f.cat.T("dutycmd.show_paused", markup.Escape(d.Name)))
+	}
 	for _, o := range list {
-		lines = append(lines, f.cat.T("dutycmd.occ", f.fmtTime(o.DueAt), markup.Mention(o.Owner), f.occurrenceText(o)))
+		text := f.occurrenceText(o)
+		if d.Paused && o.State == faultline.OccPending && o.EscalatedAt.IsZero() {
+			text = f.cat.T("occ.held")
+		}
+		lines = append(lines, f.cat.T("dutycmd.occ", f.fmtTime(o.DueAt), markup.Mention(o.Owner), text))
 	}
 	return f.say(strings.Join(lines, "\n"))
 }
@@ -108,7 +115,7 @@ func (f *dutyFlow) pause(ctx context.Context, rest string, pause bool) Response 
 			return f.internal(ctx, "resume duty", err)
 		}
 	}
-	if err := f.store.SetDutyPaused(ctx, name, pause, next); err != nil {
+	if err := f.store.SetDutyPaused(ctx, name, pause, next, f.now()); err != nil {
 		return f.internal(ctx, "pause duty", err)
 	}
 	if pause {

@@ -126,6 +126,42 @@ func TestBackupDuty(t *testing.T) {
 	})
 }
 
+// A pause holds what is open too: an occurrence reminded before the pause
+// is not escalated while the duty is paused, /duty show says so, and after
+// the resume its escalation waits a whole grace again, counted from the
+// resume, rather than firing at once for the time it was held.
+func TestPauseHoldsOpenOccurrences(t *testing.T) {
+	storagetest.Run(t, func(t *testing.T, db *storage.DB) {
+		start := time.Date(2026, 11, 23, 8, 0, 0, 0, shanghai) // a Monday
+		h := setupAt(t, db, start, backupDuty("0 9 * * *"))
+		h.advance(time.Hour) // 09:00: due, reminded
+		if dms := dmsTo(h.settle(), "U0OWNER"); len(dms) != 1 {
+			t.Fatalf("reminder: %q", dms)
+		}
+		mustReply(t, h.command("U0HEAD", "/duty pause finance-backup"), "is paused")
+		h.advance(5 * time.Hour) // far past the two hours' grace
+		if dms := dmsTo(h.settle(), "U0SUPER"); len(dms) != 0 {
+			t.Fatalf("a paused duty escalated: %q", dms)
+		}
+		show := reply(h.command("U0HEAD", "/duty show finance-backup"))
+		if !strings.Contains(show, "Paused") || strings.Count(show, "held while the duty is paused") != 2 {
+			t.Fatalf("/duty show of a paused duty: %q", show)
+		}
+		if list := reply(h.command("U0HEAD", "/duty list")); !strings.Contains(list, "paused") {
+			t.Fatalf("/duty list: %q", list)
+		}
+		mustReply(t, h.command("U0HEAD", "/duty resume finance-backup"), "finance-backup")
+		h.advance(time.Hour)
+		if dms := dmsTo(h.settle(), "U0SUPER"); len(dms) != 0 {
+			t.Fatalf("escalated an hour after the resume, within the grace: %q", dms)
+		}
+		h.advance(time.Hour + time.Minute)
+		if dms := dmsTo(h.settle(), "U0SUPER"); len(dms) != 2 {
+			t.Fatalf("escalations a grace after the resume: %q", dms)
+		}
+	})
+}
+
 // A working calendar: a daily duty is not due on the public holidays nor
 // the weekend around them (no reminder, no record to miss), and is due on
 // the make-up working Saturday (调休).

@@ -68,7 +68,7 @@ func (f *faultFlow) head(t faultline.Fault) faultline.Message {
 		fields = append(fields, faultline.Field{Label: f.cat.T("field.vendor"), Value: markup.Escape(t.VendorTicket + " · " + orDash(t.VendorDue))})
 	}
 	if t.State == faultline.FaultClosed {
-		fields = append(fields, faultline.Field{Label: f.cat.T("field.resolution"), Value: f.causeName(t.Resolution.Cause) + ": " + markup.Escape(oneLine(t.Resolution.Done, 300))})
+		fields = append(fields, faultline.Field{Label: f.cat.T("field.resolution"), Value: f.cat.T("pair", f.causeName(t.Resolution.Cause), markup.Escape(oneLine(t.Resolution.Done, 300)))})
 	}
 	title := f.cat.T("head.title", t.Ref(), markup.Escape(t.Target))
 	if sites := f.affected(t); len(sites) > 1 && t.State != faultline.FaultClosed {
@@ -182,7 +182,7 @@ func (f *faultFlow) show(ctx context.Context, rest string) Response {
 	head := f.head(t)
 	facts := make([]string, len(head.Fields))
 	for i, field := range head.Fields {
-		facts[i] = field.Label + ": " + field.Value
+		facts[i] = f.cat.T("pair", field.Label, field.Value)
 	}
 	lines := []string{head.Text, strings.Join(facts, " · "), f.cat.T("show.timeline")}
 	for _, ev := range events {
@@ -211,8 +211,12 @@ func (f *faultFlow) eventLine(ev faultline.Event) string {
 		return f.cat.T("event.reply", when, who, markup.Escape(oneLine(ev.Text, 200)))
 	case faultline.EventState:
 		line := f.cat.T("event.state", when, who, f.stepName(ev.Text))
-		if ev.Data != "" {
-			line += " (" + markup.Escape(oneLine(ev.Data, 200)) + ")"
+		detail := markup.Escape(oneLine(ev.Data, 200))
+		if cause, done, ok := strings.Cut(ev.Data, ": "); ok && faultline.FaultAction(ev.Text) == faultline.ActClose {
+			detail = f.cat.T("pair", f.causeName(faultline.Cause(cause)), markup.Escape(oneLine(done, 200)))
+		}
+		if detail != "" {
+			line += f.cat.T("event.detail", detail)
 		}
 		return line
 	case faultline.EventEscalation:

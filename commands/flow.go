@@ -149,6 +149,8 @@ func (f *flow) refusal(ref string, err error, step func(string) string, state fu
 		return f.cat.T("refuse.role", step(re.Action), f.roleNames(re.Need))
 	case errors.As(err, &te):
 		return f.cat.T("refuse.state", ref, state(te.From), step(te.Action))
+	case errors.As(err, &ue) && !ue.At.IsZero():
+		return f.cat.T(ue.Code, ref, f.fmtTime(ue.At))
 	case errors.As(err, &ue):
 		return f.cat.T(ue.Code, ref)
 	}

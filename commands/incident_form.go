@@ -69,7 +69,7 @@ func (f *incidentFlow) form(inc faultline.Incident, action faultline.IncidentAct
 		md.Inputs = []Input{text("notice", f.cat.T("inc.field.notice"), true, false, inc.NoticeText)}
 	case faultline.IncClose:
 		md.Inputs = []Input{text("cause", f.cat.T("inc.field.cause"), true, false, inc.Cause), text("measures", f.cat.T("inc.field.measures"), true, false, inc.Measures),
-			{ID: "owner", Label: f.cat.T("inc.field.summary_owner"), Hint: f.cat.T("inc.field.summary_owner_hint"), Kind: InputUser, Optional: true, MaxLength: 30}}
+			{ID: "owner", Label: f.cat.T("inc.field.summary_owner"), Hint: f.cat.T("inc.field.summary_owner_hint"), Kind: InputUser, Optional: true, MaxLength: 30, Value: inc.SummaryOwner}}
 	case faultline.IncSummary:
 		md.Inputs = []Input{text("cause", f.cat.T("inc.field.cause"), true, false, inc.Cause), text("responsibility", f.cat.T("inc.field.responsibility"), true, false, ""),
 			text("lessons", f.cat.T("inc.field.lessons"), true, false, ""),

@@ -49,6 +49,11 @@ func TestIncidentEndToEnd(t *testing.T) {
 		if dms := dmsTo(h.settle(), "U0HEAD"); len(dms) != 1 || !strings.Contains(dms[0], "password reset") {
 			t.Fatalf("the report does not reach the IT department manager: %v", dms)
 		}
+		// Amending the report starts from what was filed.
+		if form := h.press("U0SEC", "incident_report", "I-1"); form.Modal == nil || form.Modal.Inputs[0].Value != "credential phishing "+secret42 ||
+			form.Modal.Inputs[1].Value != "password reset, PC isolated" {
+			t.Fatalf("the amend form does not show the report filed: %+v", form.Modal)
+		}
 
 		if form := h.press("U0HEAD", "incident_classify", "I-1"); form.Modal == nil || form.Modal.Inputs[0].Value != "critical" {
 			t.Fatalf("the classify form does not preselect the reported severity: %+v", form.Modal)

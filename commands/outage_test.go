@@ -159,15 +159,16 @@ func TestReportsShareOneCheck(t *testing.T) {
 			t.Fatalf("%d path checks for five reports in the reuse window, want 1", n)
 		}
 		// Each report's change asks for the head to be updated; one
-		// waiting update shows them all.
+		// waiting update shows them all, and none is sent when the head
+		// went out showing them already.
 		updates := 0
 		for _, m := range msgs {
 			if m.Method == "update" {
 				updates++
 			}
 		}
-		if updates != 1 {
-			t.Fatalf("%d head updates for five reports sent at once, want 1:\n%s", updates, dump(msgs))
+		if updates > 1 {
+			t.Fatalf("%d head updates for five reports sent at once, want at most 1:\n%s", updates, dump(msgs))
 		}
 		if f := h.fault(1); len(f.Reporters) != 5 {
 			t.Fatalf("reporters %v", f.Reporters)

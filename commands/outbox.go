@@ -2,8 +2,10 @@ package commands
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"hash/fnv"
 	"math/rand/v2"
 	"strconv"
 	"sync"
@@ -51,6 +53,9 @@ type outbox struct {
 	poster    Poster
 	faults    *faultFlow
 	incidents *incidentFlow
+
+	mu    sync.Mutex
+	shown map[string]uint64 // head message (channel and ts) → what it shows now, as this process last sent it
 }
 
 func (s *outbox) deliverDue(ctx context.Context) (tried int, wait time.Duration, err error) {
@@ -268,12 +273,51 @@ func (s *outbox) sendHead(ctx context.Context, o faultline.Outgoing) (channel, t
 			return postedIn, postedTS, nil
 		}
 		ts, err := s.poster.Post(ctx, m)
+		if err == nil {
+			s.remember(m.Channel, ts, m)
+		}
 		return m.Channel, ts, err
 	}
 	if postedTS == "" {
 		return "", "", errGone{fmt.Sprintf("%s has no message to update", ref)}
 	}
-	return postedIn, postedTS, s.poster.Update(ctx, postedIn, postedTS, m)
+	// The head renders the ticket as it is when sent, so a change made
+	// before the head went out often leaves its update nothing to show.
+	if s.showing(postedIn, postedTS, m) {
+		return postedIn, postedTS, nil
+	}
+	if err := s.poster.Update(ctx, postedIn, postedTS, m); err != nil {
+		return "", "", err
+	}
+	s.remember(postedIn, postedTS, m)
+	return postedIn, postedTS, nil
+}
+
+// remember notes what head message ts in channel shows now.
+func (s *outbox) remember(channel, ts string, m faultline.Message) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.shown == nil || len(s.shown) > 10000 {
+		s.shown = map[string]uint64{} // a forgotten head is only updated once more than needed
+	}
+	s.shown[channel+"/"+ts] = digest(m)
+}
+
+// showing reports whether head message ts in channel shows m already, as
+// far as this process knows (another replica's update is not known here,
+// so the update is sent).
+func (s *outbox) showing(channel, ts string, m faultline.Message) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	d, ok := s.shown[channel+"/"+ts]
+	return ok && d == digest(m)
+}
+
+func digest(m faultline.Message) uint64 {
+	raw, _ := json.Marshal(m)
+	h := fnv.New64a()
+	h.Write(raw)
+	return h.Sum64()
 }
 
 // head renders the head message of o's ticket or incident as it is now,

@@ -131,7 +131,7 @@ func TestOutboxResendsWhenTheBotJoins(t *testing.T) {
 		}
 		msgs := h.settle()
 		mustSay(t, msgs, "post", "*F-1*")
-		mustSay(t, msgs, "update", "*F-1*")
+		mustSay(t, msgs, "post", "Path check")
 	})
 }
 

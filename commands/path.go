@@ -98,14 +98,36 @@ func (f *flow) hopOutcome(c faultline.PathCheck, i int) string {
 	case faultline.HopBehind:
 		return f.cat.T("hop.behind")
 	}
-	return f.cat.T("hop.unknown", shortReason(r.Error))
+	return f.cat.T("hop.unknown", f.shortReason(r.Error))
+}
+
+// reasonKeys name the prober's errors in the catalog, by their head.
+var reasonKeys = map[string]string{
+	"ICMP not permitted":      "reason.icmp_not_permitted",
+	"cannot resolve host":     "reason.cannot_resolve",
+	"cannot open ICMP socket": "reason.no_socket",
 }
 
 // shortReason is the head of a check error ("ICMP not permitted", "cannot
-// resolve host"); the verdict below the table carries the whole of it.
-func shortReason(err string) string {
+// resolve host"), in the users' language; the verdict below the table
+// carries the whole of it.
+func (f *flow) shortReason(err string) string {
 	head, _, _ := strings.Cut(err, ":")
-	return head
+	if key, ok := reasonKeys[head]; ok {
+		return f.cat.T(key)
+	}
+	return markup.Escape(head)
+}
+
+// reason is a whole check error: its head in the users' language, its
+// detail (a system call's words, the command that fixes it) as given.
+func (f *flow) reason(err string) string {
+	head, detail, ok := strings.Cut(err, ":")
+	key, known := reasonKeys[head]
+	if !ok || !known {
+		return markup.Escape(err)
+	}
+	return f.cat.T("pair", f.cat.T(key), markup.Escape(strings.TrimSpace(detail)))
 }
 
 func ms(d time.Duration) string {
@@ -125,7 +147,7 @@ func (f *flow) verdictText(c faultline.PathCheck) string {
 		return text
 	}
 	if v.Kind == faultline.VerdictUnknown {
-		return f.cat.T("verdict.unknown", markup.Escape(firstError(c.Results)))
+		return f.cat.T("verdict.unknown", f.reason(firstError(c.Results)))
 	}
 	h := c.Hops[v.Failing]
 	return f.cat.T(verdictKeys[v.Kind], v.Failing+1, markup.Escape(h.Name), markup.Escape(h.Host))

@@ -1,9 +1,11 @@
 package commands
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/faultline/faultline"
+	"github.com/faultline/faultline/catalog"
 )
 
 func TestLooksLikeHost(t *testing.T) {
@@ -48,5 +50,22 @@ func TestLossAboveCountsALossyHopAsFailing(t *testing.T) {
 	}
 	if c.Results[1].Received != 3 {
 		t.Fatal("lossy changed the check it was given")
+	}
+}
+
+// A check the prober could not run says why in the users' language: the
+// head of the prober's error is the catalog's, its detail (the command
+// that fixes it) stays as given.
+func TestCheckErrorsInTheUsersLanguage(t *testing.T) {
+	f := &flow{cat: catalog.New(catalog.ZH)}
+	err := "ICMP not permitted: datagram sockets refused and raw sockets refused; fix with `sysctl -w net.ipv4.ping_group_range=\"0 2147483647\"`"
+	if got := f.shortReason(err); got != "不允许发送 ICMP" {
+		t.Errorf("short reason: %q", got)
+	}
+	if got := f.reason(err); !strings.HasPrefix(got, "不允许发送 ICMP：datagram sockets refused") || !strings.Contains(got, "sysctl -w") {
+		t.Errorf("reason: %q", got)
+	}
+	if got := f.reason("something new: odd"); got != "something new: odd" {
+		t.Errorf("an unknown error: %q", got)
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"strings"
 
 	"github.com/faultline/faultline"
+	"github.com/faultline/faultline/catalog"
 	"github.com/faultline/faultline/markup"
 )
 
@@ -23,9 +24,13 @@ var roleKeys = map[faultline.Role]string{
 	faultline.RoleEmployee:     "role.employee",
 }
 
-func (f *flow) roleName(r faultline.Role) string {
+func (f *flow) roleName(r faultline.Role) string { return RoleName(f.cat, r) }
+
+// RoleName is a role's name in cat's language (its key when the catalog
+// has none), for the flows and the console.
+func RoleName(cat catalog.Catalog, r faultline.Role) string {
 	if key, ok := roleKeys[r]; ok {
-		return f.cat.T(key)
+		return cat.T(key)
 	}
 	return markup.Escape(string(r))
 }

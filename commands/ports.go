@@ -103,8 +103,10 @@ type DutyStore interface {
 	CreateDuty(ctx context.Context, d faultline.Duty, now time.Time) (faultline.Duty, error)
 	Duties(ctx context.Context) ([]faultline.Duty, error)
 	Duty(ctx context.Context, name string) (faultline.Duty, error)
-	// SetDutyPaused pauses or resumes; resuming sets the next due time.
-	SetDutyPaused(ctx context.Context, name string, paused bool, next time.Time) error
+	// SetDutyPaused pauses or resumes; a paused duty's open occurrences
+	// are neither reminded nor escalated; resuming sets the next due time
+	// and gives the held escalations their grace again from now.
+	SetDutyPaused(ctx context.Context, name string, paused bool, next, now time.Time) error
 	// DueDuties lists unpaused duties due at now, soonest first.
 	DueDuties(ctx context.Context, now time.Time, limit int) ([]faultline.Duty, error)
 	// FireDuty creates occurrences of read and moves it to next, if it is

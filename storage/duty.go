@@ -162,20 +162,31 @@ func (db *DB) Duty(ctx context.Context, name string) (faultline.Duty, error) {
 	return row.duty(), nil
 }
 
-// SetDutyPaused pauses or resumes a duty; resuming sets its next due time.
-func (db *DB) SetDutyPaused(ctx context.Context, name string, paused bool, next time.Time) error {
-	updates := map[string]any{"paused": paused}
-	if !paused {
-		updates["next_due_at"] = next.UTC()
-	}
-	res := db.gorm.WithContext(ctx).Model(&dutyRow{}).Where("name = ?", name).Updates(updates)
-	if res.Error != nil {
-		return fmt.Errorf("pause duty %q: %w", name, translate(res.Error))
-	}
-	if res.RowsAffected == 0 {
-		return fmt.Errorf("duty %q: %w", name, faultline.ErrNotFound)
-	}
-	return nil
+// SetDutyPaused pauses or resumes a duty. While paused, its open
+// occurrences are neither reminded nor escalated; resuming sets its next
+// due time and gives each open occurrence whose escalation came due
+// meanwhile its grace again, counted from now, so a pause does not end in
+// a burst of escalations for what it held.
+func (db *DB) SetDutyPaused(ctx context.Context, name string, paused bool, next, now time.Time) error {
+	return db.transaction(ctx, fmt.Sprintf("pause duty %q", name), func(tx *gorm.DB) error {
+		var row dutyRow
+		if err := tx.Where("name = ?", name).Take(&row).Error; err != nil {
+			return err
+		}
+		updates := map[string]any{"paused": paused}
+		if !paused {
+			updates["next_due_at"] = next.UTC()
+		}
+		if err := tx.Model(&dutyRow{}).Where("id = ?", row.ID).Updates(updates).Error; err != nil {
+			return err
+		}
+		if paused || !row.Paused {
+			return nil
+		}
+		return tx.Model(&occurrenceRow{}).
+			Where("duty_id = ? AND state = ? AND escalated_at IS NULL AND escalate_at < ?", row.ID, string(faultline.OccPending), now.UTC()).
+			Update("escalate_at", now.Add(time.Duration(row.GraceSeconds)*time.Second).UTC()).Error
+	})
 }
 
 // DueDuties lists the unpaused duties due at now, soonest first.
@@ -232,23 +243,27 @@ func (db *DB) occurrences(q *gorm.DB) ([]faultline.Occurrence, error) {
 	return out, nil
 }
 
-// DueReminders lists pending occurrences whose reminder is due and not
-// yet sent, oldest first. A missed one (escalated) is not reminded again:
+// DueReminders lists pending occurrences of unpaused duties whose
+// reminder is due and not yet sent, oldest first. A missed one (escalated) is not reminded again:
 // its owner was told at the escalation.
 func (db *DB) DueReminders(ctx context.Context, now time.Time, limit int) ([]faultline.Occurrence, error) {
 	q := db.gorm.WithContext(ctx).
 		Where("duty_occurrences.state = ? AND duty_occurrences.escalated_at IS NULL AND duty_occurrences.remind_at <= ? AND (duty_occurrences.reminded_at IS NULL OR duty_occurrences.reminded_at < duty_occurrences.remind_at)",
-			string(faultline.OccPending), now.UTC()).
+							string(faultline.OccPending), now.UTC()).
+		Where("duties.paused = ?", false). // a paused duty holds its reminders
+
 		Order("duty_occurrences.remind_at").Limit(limit)
 	return db.occurrences(q)
 }
 
-// DueEscalations lists pending occurrences past their grace and not yet
-// escalated, oldest first.
+// DueEscalations lists pending occurrences of unpaused duties past their
+// grace and not yet escalated, oldest first.
 func (db *DB) DueEscalations(ctx context.Context, now time.Time, limit int) ([]faultline.Occurrence, error) {
 	q := db.gorm.WithContext(ctx).
 		Where("duty_occurrences.state = ? AND duty_occurrences.escalated_at IS NULL AND duty_occurrences.escalate_at <= ?",
-			string(faultline.OccPending), now.UTC()).
+							string(faultline.OccPending), now.UTC()).
+		Where("duties.paused = ?", false). // and its escalations
+
 		Order("duty_occurrences.escalate_at").Limit(limit)
 	return db.occurrences(q)
 }

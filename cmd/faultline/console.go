@@ -12,26 +12,39 @@ import (
 
 	"github.com/faultline/faultline"
 	"github.com/faultline/faultline/bot"
+	"github.com/faultline/faultline/catalog"
 	"github.com/faultline/faultline/commands"
 	"github.com/faultline/faultline/config"
 	"github.com/faultline/faultline/probe"
+	"github.com/faultline/faultline/storage"
 )
 
 // defaultConsoleUser is who you are in the console unless --as says: an
 // employee, since reporting is what most people do.
 const defaultConsoleUser = "U0EMPLOYEE"
 
+// demoDuty is the built-in demo's duty of the console's default user.
+const demoDuty = "desk-backup"
+
 // console runs the flows in the terminal on the configured database, the
 // embedded SQLite file unless DATABASE_URL says otherwise.
 func (e environment) console(ctx context.Context, args []string) error {
 	fs := newFlags("console", e)
 	as := fs.String("as", defaultConsoleUser, "the Slack user ID you type as")
+	lang := fs.String("language", "", "zh or en: the language the bot speaks (default the config's)")
 	if help, err := parseFlags(fs, args); help || err != nil {
 		return err
 	}
 	cfg, err := e.loadConfig(true)
 	if err != nil {
 		return err
+	}
+	switch *lang {
+	case "":
+	case "zh", "en":
+		cfg.Language = *lang
+	default:
+		return usageError{fmt.Sprintf("--language is zh or en, not %q", *lang)}
 	}
 	log := quietLogger(e)
 	db, err := openStore(ctx, cfg, log)
@@ -55,12 +68,16 @@ func (e environment) console(ctx context.Context, args []string) error {
 	c := bot.NewConsole(e.stdin, e.stdout, *as)
 	c.Channels = channelNames(cfg)
 	c.Follow = map[string]bool{cfg.Channels.Faults: true, cfg.Channels.Incidents: true}
-	c.Describe = func(user string) string { return fmt.Sprintf("%s (%s)", user, cfg.RoleOf(user)) }
-	c.People = func() []string { return configPeople(cfg) }
+	cat := catalog.New(catalog.Lang(cfg.Language))
+	c.Cat = cat
+	c.Describe = func(user string) string {
+		return fmt.Sprintf("%s (%s)", user, commands.RoleName(cat, cfg.RoleOf(user)))
+	}
+	c.People = func() []string { return configPeople(cfg, cat) }
 	if demo != nil {
 		c.Extra = map[string]func(string) string{
-			":break": func(hop string) string { return breakHop(cfg, demo, hop, true) },
-			":fix":   func(hop string) string { return breakHop(cfg, demo, hop, false) },
+			":break": func(hop string) string { return breakHop(cfg, cat, demo, hop, true) },
+			":fix":   func(hop string) string { return breakHop(cfg, cat, demo, hop, false) },
 		}
 	}
 	c.Echo = !isTerminal(e.stdin)
@@ -70,12 +87,23 @@ func (e environment) console(ctx context.Context, args []string) error {
 		return err
 	}
 	c.Handler = svc
-	e.consoleBanner(cfg, db.Dialect(), *as)
+	if demo != nil {
+		// The demo's own duty comes due a minute from now, so a newcomer
+		// sees a reminder without waiting for its schedule.
+		if err := db.SetDutyPaused(ctx, demoDuty, false, e.now().Add(time.Minute), e.now()); err != nil {
+			log.WarnContext(ctx, "demo duty", "err", err)
+		}
+	}
+	e.consoleBanner(cfg, cat, db.Dialect(), *as)
 	tickCtx, stopTick := context.WithCancel(ctx)
 	ticked := make(chan struct{})
 	go func() {
 		defer close(ticked)
-		c.Tick(tickCtx, time.Second)
+		tick := time.Second
+		if e.tick > 0 {
+			tick = e.tick
+		}
+		c.Tick(tickCtx, tick)
 	}()
 	err = c.Run(ctx)
 	stopTick()
@@ -83,20 +111,19 @@ func (e environment) console(ctx context.Context, args []string) error {
 	return err
 }
 
-func (e environment) consoleBanner(cfg *config.Config, dialect, user string) {
-	where := "the embedded SQLite file " + strings.TrimPrefix(cfg.Env.DatabaseURL, "sqlite:")
+func (e environment) consoleBanner(cfg *config.Config, cat catalog.Catalog, dialect, user string) {
+	where := cat.T("console.data_sqlite", strings.TrimPrefix(cfg.Env.DatabaseURL, "sqlite:"))
 	switch {
 	case dialect == "postgres":
-		where = "PostgreSQL (DATABASE_URL)"
+		where = cat.T("console.data_postgres")
 	case cfg.Env.DatabaseURL == "":
-		where = "the embedded SQLite file faultline.db"
+		where = cat.T("console.data_sqlite", storage.DefaultSQLiteFile)
 	}
 	source := cfg.Path
 	if cfg.Path == config.DemoPath {
-		source = "the built-in demo config, on a simulated network (:break HOP silences a hop and all behind it, :fix HOP mends it; a faultline.yaml of your own is pinged for real)"
+		source = cat.T("console.demo_source")
 	}
-	fmt.Fprintf(e.stdout, "Faultline console · config: %s · data: %s · you are %s (%s)\n\n",
-		source, where, user, cfg.RoleOf(user))
+	fmt.Fprintf(e.stdout, "%s\n\n", cat.T("console.banner", source, where, user, commands.RoleName(cat, cfg.RoleOf(user))))
 }
 
 func channelNames(cfg *config.Config) map[string]string {
@@ -130,7 +157,7 @@ func consoleSettings(cfg *config.Config) commands.Settings {
 
 // configPeople is everyone the config names, with their roles, in role
 // order.
-func configPeople(cfg *config.Config) []string {
+func configPeople(cfg *config.Config, cat catalog.Catalog) []string {
 	var out []string
 	seen := map[string]bool{}
 	for _, r := range faultline.Roles {
@@ -142,7 +169,7 @@ func configPeople(cfg *config.Config) []string {
 			roles := cfg.RolesOf(u)
 			names := make([]string, len(roles))
 			for i, x := range roles {
-				names[i] = string(x)
+				names[i] = commands.RoleName(cat, x)
 			}
 			out = append(out, fmt.Sprintf("%s (%s)", u, strings.Join(names, ", ")))
 		}
@@ -153,7 +180,7 @@ func configPeople(cfg *config.Config) []string {
 // breakHop silences (or mends) a hop of the demo's simulated network, by
 // its name or host, and every hop behind it on each path that passes it,
 // as a dead router cuts off what lies beyond.
-func breakHop(cfg *config.Config, net *probe.Simulated, name string, down bool) string {
+func breakHop(cfg *config.Config, cat catalog.Catalog, net *probe.Simulated, name string, down bool) string {
 	hop, ok := faultline.FindHop(cfg.Sites, strings.TrimSpace(name))
 	if !ok {
 		var names []string
@@ -162,7 +189,7 @@ func breakHop(cfg *config.Config, net *probe.Simulated, name string, down bool) 
 				names = append(names, h.Name+" ("+h.Host+")")
 			}
 		}
-		return fmt.Sprintf("Say which hop, by name or host (a name two sites use needs its host): %s", strings.Join(names, ", "))
+		return cat.T("console.break_usage", strings.Join(names, ", "))
 	}
 	hosts := map[string]bool{}
 	for _, s := range cfg.Sites {
@@ -179,8 +206,8 @@ func breakHop(cfg *config.Config, net *probe.Simulated, name string, down bool) 
 	slices.Sort(list)
 	if down {
 		net.Break(list...)
-		return fmt.Sprintf("(simulated) %s (%s) stops answering, and with it every hop behind it: %s", hop.Name, hop.Host, strings.Join(list, ", "))
+		return cat.T("console.broken", hop.Name, hop.Host, strings.Join(list, ", "))
 	}
 	net.Fix(list...)
-	return fmt.Sprintf("(simulated) %s (%s) and the hops behind it answer again", hop.Name, hop.Host)
+	return cat.T("console.fixed", hop.Name, hop.Host)
 }

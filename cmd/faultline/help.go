@@ -25,14 +25,15 @@ Environment:
   FAULTLINE_CONFIG      config path (default faultline.yaml)
   LISTEN_ADDR           HTTP listen address (default :8080)
 `,
-	"console": `Usage: faultline console [--as USER]
+	"console": `Usage: faultline console [--as USER] [--language zh|en]
 
 Chats with the bot in this terminal, no Slack needed: type /fault, /incident
 or /duty as in Slack; a number presses that button; :help lists the rest.
 Without a faultline.yaml it runs the built-in demo.
 
 Options:
-  --as USER   the Slack user ID you type as (default the demo employee)
+  --as USER          the Slack user ID you type as (default the demo employee)
+  --language zh|en   the language the bot speaks (default the config's)
 
 Environment: FAULTLINE_CONFIG, DATABASE_URL (as for serve).
 `,

@@ -78,7 +78,7 @@ func syncDuties(t *testing.T, open Open) {
 	}
 	// Paused from Slack, a config duty stays paused across restarts; one
 	// put back in the config runs again.
-	if err := s.SetDutyPaused(ctx, "finance", true, t0); err != nil {
+	if err := s.SetDutyPaused(ctx, "finance", true, t0, t0); err != nil {
 		t.Fatal(err)
 	}
 	if err := s.SyncDuties(ctx, []faultline.Duty{changed, hourly("design", "U0B")}, t0); err != nil {
@@ -92,7 +92,7 @@ func syncDuties(t *testing.T, open Open) {
 	if _, err := s.Duty(ctx, "nope"); !errors.Is(err, faultline.ErrNotFound) {
 		t.Fatalf("missing duty: %v", err)
 	}
-	if err := s.SetDutyPaused(ctx, "nope", true, t0); !errors.Is(err, faultline.ErrNotFound) {
+	if err := s.SetDutyPaused(ctx, "nope", true, t0, t0); !errors.Is(err, faultline.ErrNotFound) {
 		t.Fatalf("pausing a missing duty: %v", err)
 	}
 	if due, _ := s.DueDuties(ctx, t0.Add(time.Minute), 10); len(due) != 2 {
