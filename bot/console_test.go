@@ -6,9 +6,11 @@ import (
 	"io"
 	"os"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
+	"github.com/faultline/faultline"
 	"github.com/faultline/faultline/bot"
 	"github.com/faultline/faultline/catalog"
 	"github.com/faultline/faultline/commands"
@@ -150,4 +152,53 @@ func TestConsoleLeavesOnInterrupt(t *testing.T) {
 	if strings.Contains(out.String(), "went wrong") || strings.Contains(out.String(), "context canceled") {
 		t.Fatalf("an interrupt answered as an error:\n%s", out.String())
 	}
+}
+
+// A message that arrives while the console waits for a line (a reminder,
+// an escalation) is printed on lines of its own below the prompt, and the
+// prompt is shown again: nothing lands in the line being typed.
+func TestConsoleAsyncMessageGoesBelowThePrompt(t *testing.T) {
+	in, typing := io.Pipe()
+	defer typing.Close()
+	out := &syncBuffer{}
+	c := bot.NewConsole(in, out, "U0EMPLOYEE")
+	c.Handler = commands.New(commands.Deps{Store: storagetest.Open(t, "sqlite"), Pinger: &probetest.Script{}, Poster: c,
+		Log: storagetest.Logger(), Settings: consoleSettings(catalog.EN)})
+	ctx, stop := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- c.Run(ctx) }()
+	defer func() { stop(); <-done }()
+	waitFor := func(what string, ok func(string) bool) {
+		t.Helper()
+		for deadline := time.Now().Add(5 * time.Second); !ok(out.String()); {
+			if time.Now().After(deadline) {
+				t.Fatalf("no %s:\n%s", what, out.String())
+			}
+			time.Sleep(5 * time.Millisecond)
+		}
+	}
+	waitFor("prompt", func(s string) bool { return strings.HasSuffix(s, "U0EMPLOYEE> ") })
+	if _, err := c.Post(ctx, faultline.Message{Channel: "C0ELSEWHERE", Text: "⏰ finance-backup is due"}); err != nil {
+		t.Fatal(err)
+	}
+	want := "U0EMPLOYEE> \n── #C0ELSEWHERE · Faultline posted message 1 ──\n  ⏰ finance-backup is due\nU0EMPLOYEE> "
+	waitFor("message below the prompt", func(s string) bool { return strings.HasSuffix(s, want) })
+}
+
+// syncBuffer is a bytes.Buffer for one writer and one reader at once.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
 }

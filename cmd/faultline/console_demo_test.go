@@ -44,10 +44,11 @@ func TestConsoleDemoBreaksAHop(t *testing.T) {
 		"",
 		"Demo Systems Co.",
 		"/fault show F-1",
+		"::later 1m", // the demo duty of the console's user comes due
 	}
 	for lang, wants := range map[string][]string{
-		"zh": {"第一个故障节点是 3. WAN router", "Cisco ISR 4331", "确认重启", "所有节点均有响应", "F-1 已关闭"},
-		"en": {"The first failing hop is 3. WAN router", "Cisco ISR 4331", "confirmed the restart", "Every hop answers", "F-1 is closed"},
+		"zh": {"第一个故障节点是 3. WAN router", "Cisco ISR 4331", "确认重启", "所有节点均有响应", "F-1 已关闭", "desk-backup"},
+		"en": {"The first failing hop is 3. WAN router", "Cisco ISR 4331", "confirmed the restart", "Every hop answers", "F-1 is closed", "desk-backup"},
 	} {
 		t.Run(lang, func(t *testing.T) {
 			clk := &testClock{t: time.Date(2026, 11, 27, 1, 30, 0, 0, time.UTC)}
