@@ -144,6 +144,13 @@ type MonitorStore interface {
 	SaveMonitorState(ctx context.Context, read, next faultline.MonitorState, c faultline.Change) error
 }
 
+// AuditStore seals the timelines into the tamper-evident chain.
+type AuditStore interface {
+	// SealEvents seals up to limit events not sealed yet and says how
+	// many it sealed.
+	SealEvents(ctx context.Context, limit int) (int, error)
+}
+
 // DigestStore gathers a week for the department head's digest.
 type DigestStore interface {
 	Week(ctx context.Context, from, to time.Time) (faultline.Week, error)
@@ -208,6 +215,7 @@ type RequestStore interface {
 
 // Store is every store the flows use; storage.DB is one.
 type Store interface {
+	AuditStore
 	FaultStore
 	IncidentStore
 	TimerStore

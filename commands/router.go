@@ -27,6 +27,7 @@ type Service struct {
 	timers    TimerStore
 	tasks     TaskStore
 	requests  RequestStore
+	audit     AuditStore
 	outbox    *outbox
 	retention time.Duration
 }
@@ -73,7 +74,7 @@ func New(d Deps) *Service {
 	duties := &dutyFlow{flow: base, store: d.Store, poster: d.Poster, sched: d.Scheduler}
 	monitors := &monitorFlow{flow: base, store: d.Store, faults: faults}
 	return &Service{
-		flow: base, faults: faults, incidents: incidents, duties: duties, timers: d.Store, tasks: d.Store, requests: d.Store,
+		flow: base, faults: faults, incidents: incidents, duties: duties, timers: d.Store, tasks: d.Store, requests: d.Store, audit: d.Store,
 		retention: cmp.Or(d.Retention, 7*24*time.Hour),
 		schedules: &scheduleFlow{flow: base, store: d.Store, digests: d.Store, sched: d.Scheduler, monitors: monitors},
 		outbox:    &outbox{flow: base, store: d.Store, poster: d.Poster, faults: faults, incidents: incidents},
@@ -266,8 +267,22 @@ func (s *Service) Kicked() <-chan struct{} { return s.flow.kick }
 // schedules (announcements, monitors, the digest).
 func (s *Service) FireDue(ctx context.Context) error {
 	now := s.flow.now()
-	return errors.Join(s.fireTimers(ctx, now), s.duties.run(ctx, now), s.schedules.run(ctx, now))
+	return errors.Join(s.fireTimers(ctx, now), s.duties.run(ctx, now), s.schedules.run(ctx, now), s.seal(ctx))
 }
+
+// seal puts the events written since the last tick into the archive's
+// chain, a thousand at a time, at most ten thousand a tick.
+func (s *Service) seal(ctx context.Context) error {
+	for range 10 {
+		n, err := s.audit.SealEvents(ctx, sealBatch)
+		if err != nil || n < sealBatch {
+			return err
+		}
+	}
+	return nil
+}
+
+const sealBatch = 1000
 
 // fireTimers answers each clock due at now with its flow's change. A change
 // that loses a race (another process answered the clock, or the record

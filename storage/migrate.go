@@ -354,6 +354,25 @@ CREATE TABLE incident_term_counts (
 );
 ` + incidentIndex.fileAll() + `
 `, nil},
+	// The archive is tamper-evident: every timeline event gets its place in
+	// one chain and a seal over the one before it; the events so far are
+	// sealed by the sealer after the migration.
+	{12, "a tamper-evident chain of every timeline event", `
+ALTER TABLE fault_events ADD COLUMN chain_seq BIGINT;
+ALTER TABLE fault_events ADD COLUMN chain_hash TEXT NOT NULL DEFAULT '';
+ALTER TABLE incident_events ADD COLUMN chain_seq BIGINT;
+ALTER TABLE incident_events ADD COLUMN chain_hash TEXT NOT NULL DEFAULT '';
+CREATE UNIQUE INDEX fault_events_chain ON fault_events (chain_seq) WHERE chain_seq IS NOT NULL;
+CREATE UNIQUE INDEX incident_events_chain ON incident_events (chain_seq) WHERE chain_seq IS NOT NULL;
+CREATE INDEX fault_events_unsealed ON fault_events (id) WHERE chain_seq IS NULL;
+CREATE INDEX incident_events_unsealed ON incident_events (id) WHERE chain_seq IS NULL;
+CREATE TABLE chain_head (
+	name TEXT PRIMARY KEY,
+	seq  BIGINT NOT NULL,
+	hash TEXT NOT NULL
+);
+INSERT INTO chain_head (name, seq, hash) VALUES ('events', 0, '')
+`, nil},
 }
 
 // Migrate applies every migration the database has not recorded, all in

@@ -78,6 +78,23 @@ answers 200, 1 otherwise. The container image's HEALTHCHECK runs it.
 
 Environment: LISTEN_ADDR (default :8080).
 `,
+	"audit": `Usage: faultline audit verify
+       faultline audit export [--since YYYY-MM-DD]
+
+The archive is tamper-evident: every timeline event of tickets and
+incidents is sealed into one chain (SHA-256 over the previous seal and the
+event), shortly after it is written.
+
+verify  checks the whole chain and names the first event that was changed,
+        removed or inserted behind the bot's back; exit status 1 if one was.
+        It prints the chain's head: keep it elsewhere (a ticket, a mail to
+        the auditor), since a later verify through the same head shows that
+        nothing before it changed.
+export  writes the chain as JSON lines, each event with its place and seal,
+        then the head; --since leaves out events before that day (UTC).
+
+Environment: DATABASE_URL (empty: the embedded SQLite file faultline.db).
+`,
 	"outbox": `Usage: faultline outbox [list]
        faultline outbox retry ID|--all
 

@@ -44,6 +44,8 @@ Usage:
                                   the incidents declared in a period, as CSV
   faultline outbox [list]         what waits to be sent to Slack and what was given up, with reasons
   faultline outbox retry ID|--all send given-up messages again
+  faultline audit verify          check the archive's tamper-evident chain, name an altered event
+  faultline audit export [--since DAY]  the chain with its seals, as JSON lines
   faultline healthcheck [ADDR]    exit 0 when the serve on LISTEN_ADDR (or ADDR) is ready
   faultline --version             the version and the commit it was built from
   faultline COMMAND --help        a command's options and environment
@@ -103,6 +105,8 @@ func (env environment) run(ctx context.Context, args []string) error {
 		return env.outbox(ctx, args[1:])
 	case "healthcheck":
 		return env.healthcheck(ctx, args[1:])
+	case "audit":
+		return env.audit(ctx, args[1:])
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil

@@ -760,3 +760,42 @@ func TestHealthcheck(t *testing.T) {
 		t.Fatalf("against a stopped serve: %v", err)
 	}
 }
+
+// audit verify passes on the bot's own records and names the event a
+// direct UPDATE changed (exit 1); export writes every sealed event and the
+// head.
+func TestAuditVerifyAndExport(t *testing.T) {
+	for _, dialect := range storagetest.Dialects(t) {
+		t.Run(dialect, func(t *testing.T) {
+			url := storagetest.URL(t, dialect)
+			env := envOf(map[string]string{"DATABASE_URL": url, "FAULTLINE_CONFIG": writeConfig(t, testConfig)})
+			in := strings.NewReader("/fault lab printer down\n/fault lab ERP down\n")
+			if err := run(context.Background(), []string{"console", "--as", "U0REPORTER"}, env, in, io.Discard, io.Discard); err != nil {
+				t.Fatal(err)
+			}
+			var out bytes.Buffer
+			if err := run(context.Background(), []string{"audit", "verify"}, env, nil, &out, io.Discard); err != nil {
+				t.Fatalf("untouched: %v", err)
+			}
+			if !strings.Contains(out.String(), "every seal matches") {
+				t.Fatalf("verify: %q", out.String())
+			}
+			out.Reset()
+			if err := run(context.Background(), []string{"audit", "export"}, env, nil, &out, io.Discard); err != nil {
+				t.Fatal(err)
+			}
+			lines := strings.Split(strings.TrimSpace(out.String()), "\n")
+			if len(lines) < 5 || !strings.Contains(lines[0], `"seq":1`) || !strings.Contains(lines[len(lines)-1], `"head"`) {
+				t.Fatalf("export: %q", out.String())
+			}
+			storagetest.Exec(t, url, "UPDATE fault_events SET text = 'ERP fine' WHERE text = 'ERP down'")
+			err := run(context.Background(), []string{"audit", "verify"}, env, nil, io.Discard, io.Discard)
+			if err == nil || exitCode(err) != 1 || !strings.Contains(err.Error(), "fault event") || !strings.Contains(err.Error(), "altered") {
+				t.Fatalf("after an UPDATE: %v (exit %d)", err, exitCode(err))
+			}
+			if err := run(context.Background(), []string{"audit", "frobnicate"}, env, nil, io.Discard, io.Discard); exitCode(err) != 2 {
+				t.Fatalf("an unknown audit command: %v", err)
+			}
+		})
+	}
+}
