@@ -45,7 +45,9 @@ type Console struct {
 	user  string
 
 	mu       sync.Mutex
-	waiting  string // the prompt on screen while a line is awaited: what arrives meanwhile goes below it, and it is shown again
+	waiting  string          // the prompt on screen while a line is awaited
+	held     strings.Builder // what arrived meanwhile, shown after the line
+	quitting bool            // :quit was typed in a form
 	seq      int
 	messages []shown // message number - 1 → where it is
 	buttons  []pressable
@@ -125,7 +127,7 @@ func (c *Console) Run(ctx context.Context) error {
 		if !ok {
 			return nil
 		}
-		if quit := c.dispatch(ctx, line); quit {
+		if quit := c.dispatch(ctx, line); quit || c.quitting {
 			return nil
 		}
 	}
@@ -137,11 +139,6 @@ func (c *Console) readLine(prompt string) (string, bool) {
 	fmt.Fprint(c.out, prompt)
 	c.waiting = prompt
 	c.mu.Unlock()
-	defer func() {
-		c.mu.Lock()
-		c.waiting = ""
-		c.mu.Unlock()
-	}()
 	var text string
 	ok := false
 	select {
@@ -155,16 +152,16 @@ func (c *Console) readLine(prompt string) (string, bool) {
 	}
 	c.mu.Lock()
 	c.waiting = ""
-	c.mu.Unlock()
-	if !ok {
-		c.printf("\n")
-		return "", false
-	}
 	line := strings.TrimSpace(text)
-	if c.Echo {
-		c.printf("%s\n", line)
+	switch {
+	case !ok:
+		fmt.Fprint(c.out, "\n")
+	case c.Echo:
+		fmt.Fprintf(c.out, "%s\n", line)
 	}
-	return line, true
+	c.release()
+	c.mu.Unlock()
+	return line, ok
 }
 
 func (c *Console) dispatch(ctx context.Context, line string) (quit bool) {
@@ -205,6 +202,7 @@ func isNumber(s string) bool {
 }
 
 func (c *Console) switchUser(user string) {
+	user, _, _ = strings.Cut(strings.ToUpper(strings.TrimSpace(user)), " ") // Slack IDs are one word, upper case
 	if user == "" {
 		c.printf("%s\n", c.T("console.as_usage"))
 		c.listPeople()
@@ -236,7 +234,11 @@ func (c *Console) chooseThread(n string) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	i, err := strconv.Atoi(n)
-	if err != nil || i < 1 || i > len(c.messages) {
+	switch {
+	case len(c.messages) == 0:
+		fmt.Fprintf(c.out, "%s\n", c.T("console.no_thread"))
+		return
+	case err != nil || i < 1 || i > len(c.messages):
 		fmt.Fprintf(c.out, "%s\n", c.T("console.thread_usage", len(c.messages)))
 		return
 	}

@@ -82,7 +82,10 @@ func (c *Console) askInput(in commands.Input) (string, bool) {
 		v, ok := c.readLine("  > ")
 		word, _, _ := strings.Cut(strings.TrimSpace(v), " ")
 		switch {
-		case !ok || word == ":cancel" || word == ":quit":
+		case !ok || word == ":cancel":
+			return "", false
+		case word == ":quit":
+			c.quitting = true // the form closes, and the console with it
 			return "", false
 		case word == ":as" || word == ":thread" || word == ":help":
 			c.printf("%s\n", c.T("console.in_form"))

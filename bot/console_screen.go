@@ -141,15 +141,23 @@ func (c *Console) printf(format string, args ...any) {
 	c.write(fmt.Sprintf(format, args...))
 }
 
-// write prints s (c.mu held). Under a prompt that waits for a line, s goes
-// on lines of its own below it, and the prompt is shown again, so nothing
-// lands in the line being typed.
+// write prints s (c.mu held). While a line is awaited, s is held and
+// shown once Enter is pressed: a terminal that echoes what is typed cannot
+// have a message printed into the line being typed without garbling it.
 func (c *Console) write(s string) {
-	if c.waiting == "" {
-		fmt.Fprint(c.out, s)
+	if c.waiting != "" {
+		c.held.WriteString(s)
 		return
 	}
-	fmt.Fprint(c.out, "\n"+s+c.waiting)
+	fmt.Fprint(c.out, s)
+}
+
+// release shows what arrived while a line was awaited (c.mu held).
+func (c *Console) release() {
+	if c.held.Len() > 0 {
+		fmt.Fprint(c.out, c.held.String())
+		c.held.Reset()
+	}
 }
 
 func indent(s string) string {

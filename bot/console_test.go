@@ -155,8 +155,8 @@ func TestConsoleLeavesOnInterrupt(t *testing.T) {
 }
 
 // A message that arrives while the console waits for a line (a reminder,
-// an escalation) is printed on lines of its own below the prompt, and the
-// prompt is shown again: nothing lands in the line being typed.
+// an escalation) is held until Enter, then shown before the next prompt:
+// nothing lands in the line being typed.
 func TestConsoleAsyncMessageGoesBelowThePrompt(t *testing.T) {
 	in, typing := io.Pipe()
 	defer typing.Close()
@@ -181,8 +181,15 @@ func TestConsoleAsyncMessageGoesBelowThePrompt(t *testing.T) {
 	if _, err := c.Post(ctx, faultline.Message{Channel: "C0ELSEWHERE", Text: "⏰ finance-backup is due"}); err != nil {
 		t.Fatal(err)
 	}
-	want := "U0EMPLOYEE> \n── #C0ELSEWHERE · Faultline posted message 1 ──\n  ⏰ finance-backup is due\nU0EMPLOYEE> "
-	waitFor("message below the prompt", func(s string) bool { return strings.HasSuffix(s, want) })
+	time.Sleep(50 * time.Millisecond)
+	if s := out.String(); !strings.HasSuffix(s, "U0EMPLOYEE> ") {
+		t.Fatalf("a message printed into the line being typed:\n%s", s)
+	}
+	if _, err := typing.Write([]byte("\n")); err != nil { // Enter
+		t.Fatal(err)
+	}
+	want := "U0EMPLOYEE> ── #C0ELSEWHERE · Faultline posted message 1 ──\n  ⏰ finance-backup is due\nU0EMPLOYEE> "
+	waitFor("message after Enter", func(s string) bool { return strings.HasSuffix(s, want) })
 }
 
 // syncBuffer is a bytes.Buffer for one writer and one reader at once.
@@ -201,4 +208,24 @@ func (s *syncBuffer) String() string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.b.String()
+}
+
+// :quit inside a form closes the form and leaves the console; :as takes
+// one word and reads it as Slack writes IDs, upper case.
+func TestConsoleQuitInAFormAndAsOneWord(t *testing.T) {
+	var out bytes.Buffer
+	in := strings.NewReader(":as u0tech and more\n/fault\n:quit\n/fault list\n")
+	c := bot.NewConsole(in, &out, "U0EMPLOYEE")
+	c.Handler = commands.New(commands.Deps{Store: storagetest.Open(t, "sqlite"), Pinger: &probetest.Script{}, Poster: c,
+		Log: storagetest.Logger(), Settings: consoleSettings(catalog.EN)})
+	if err := c.Run(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	got := out.String()
+	if !strings.Contains(got, "You are now U0TECH.") {
+		t.Errorf(":as u0tech and more:\n%s", got)
+	}
+	if !strings.Contains(got, "Form closed; nothing was sent.") || strings.Contains(got, "No open tickets") || strings.Contains(got, "Open tickets") {
+		t.Errorf(":quit in a form did not leave the console:\n%s", got)
+	}
 }

@@ -30,6 +30,7 @@ var en = map[string]string{
 	"console.field":         "%s: %s",
 	"console.context":       "(%s)",
 	"console.hint":          "%s (%s)",
+	"console.who":           "%s (%s)",
 	"console.help":          "Console: type /fault, /incident or /duty … as in Slack · a number presses that button · other text is a reply in the current thread\n  :as U123 act as another user · :who the people in the config · :thread N reply in message N's thread · in a form, :cancel closes it · :help · :quit",
 	"console.unknown":       "Unknown console command %s; :help lists them.",
 	"console.as_usage":      "Say who: :as USER, one of these or any other ID (an employee):",

@@ -30,6 +30,7 @@ var zh = map[string]string{
 	"console.field":         "%s：%s",
 	"console.context":       "（%s）",
 	"console.hint":          "%s（%s）",
+	"console.who":           "%s（%s）",
 	"console.help":          "控制台：像在 Slack 中一样输入 /fault、/incident 或 /duty … · 输入数字即按下该按钮 · 其他文字是当前讨论串中的回复\n  :as U123 以其他用户身份操作 · :who 配置中的人员 · :thread N 回复第 N 条消息的讨论串 · 表单中 :cancel 关闭表单 · :help · :quit",
 	"console.unknown":       "未知的控制台命令 %s；:help 列出全部命令。",
 	"console.as_usage":      "请说明身份：:as 用户，可选以下人员或任意其他 ID（员工）：",

@@ -39,7 +39,9 @@ func Quote(text string) string { return "> " + strings.ReplaceAll(text, "\n", "\
 var (
 	tags      = regexp.MustCompile(`<([@#!])([^>|]+)(?:\|([^>]*))?>|<([^>|]+)\|([^>]*)>|<([^>|]+)>`)
 	codeFence = regexp.MustCompile("(?m)^```\n?|\n?```$")
-	bold      = regexp.MustCompile(`\*([^*\n]+)\*`)
+	// bold is *text* as Slack reads it: no space just inside the stars,
+	// so a cron schedule's "* * 1-5" stays as it is.
+	bold = regexp.MustCompile(`\*([^*\s]|[^*\s][^*\n]*[^*\s])\*`)
 )
 
 // Plain turns markup into plain text for a terminal or a plain-text

@@ -24,6 +24,7 @@ func TestPlain(t *testing.T) {
 		"<!channel> see <https://x.example/|the wiki>": "@channel see the wiki (https://x.example/)",
 		markup.Escape("<@U999> & co"):                  "<@U999> & co",
 		markup.Quote("two\nlines"):                     "> two\n> lines",
+		"schedule `0 17 * * 1-5` · *due*":              "schedule `0 17 * * 1-5` · due",
 	} {
 		if got := markup.Plain(in); got != want {
 			t.Errorf("Plain(%q) = %q, want %q", in, got, want)

@@ -71,7 +71,7 @@ func (e environment) console(ctx context.Context, args []string) error {
 	cat := catalog.New(catalog.Lang(cfg.Language))
 	c.Cat = cat
 	c.Describe = func(user string) string {
-		return fmt.Sprintf("%s (%s)", user, commands.RoleName(cat, cfg.RoleOf(user)))
+		return cat.T("console.who", user, commands.RoleName(cat, cfg.RoleOf(user)))
 	}
 	c.People = func() []string { return configPeople(cfg, cat) }
 	if demo != nil {
@@ -88,10 +88,15 @@ func (e environment) console(ctx context.Context, args []string) error {
 	}
 	c.Handler = svc
 	if demo != nil {
-		// The demo's own duty comes due a minute from now, so a newcomer
-		// sees a reminder without waiting for its schedule.
-		if err := db.SetDutyPaused(ctx, demoDuty, false, e.now().Add(time.Minute), e.now()); err != nil {
-			log.WarnContext(ctx, "demo duty", "err", err)
+		// On a fresh database the demo's own duty comes due a minute from
+		// now, so a newcomer sees a reminder without waiting for its
+		// schedule; later runs leave it to its schedule.
+		if d, err := db.Duty(ctx, demoDuty); err == nil {
+			if past, err := db.DutyOccurrences(ctx, d.ID, 1); err == nil && len(past) == 0 {
+				if err := db.SetDutyPaused(ctx, demoDuty, false, e.now().Add(time.Minute), e.now()); err != nil {
+					log.WarnContext(ctx, "demo duty", "err", err)
+				}
+			}
 		}
 	}
 	e.consoleBanner(cfg, cat, db.Dialect(), *as)

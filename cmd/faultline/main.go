@@ -35,7 +35,8 @@ const usage = `Faultline: network fault and security-incident procedures in Slac
 
 Usage:
   faultline serve                 run the bot (HTTP endpoints, or Socket Mode when SLACK_APP_TOKEN is set)
-  faultline console [--as USER]   chat with the bot in this terminal, no Slack needed
+  faultline console [--as USER] [--language zh|en]
+                                  chat with the bot in this terminal, no Slack needed
   faultline migrate               bring the database schema up to date and list its migrations
   faultline check-config [PATH]   check a config file and explain every mistake
   faultline ping HOST|SITE...     check hosts or sites' paths from here
@@ -45,7 +46,8 @@ Usage:
   faultline outbox [list]         what waits to be sent to Slack and what was given up, with reasons
   faultline outbox retry ID|--all send given-up messages again
   faultline audit verify          check the archive's tamper-evident chain, name an altered event
-  faultline audit export [--since DAY]  the chain with its seals, as JSON lines
+  faultline audit export [--since YYYY-MM-DD]
+                                  the chain with its seals, as JSON lines
   faultline healthcheck [ADDR]    exit 0 when the serve on LISTEN_ADDR (or ADDR) is ready
   faultline --version             the version and the commit it was built from
   faultline COMMAND --help        a command's options and environment
