@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/faultline/faultline/config"
 	"github.com/faultline/faultline/storage"
 )
 
@@ -40,11 +39,7 @@ func (e environment) audit(ctx context.Context, args []string) error {
 	default:
 		return usageError{fmt.Sprintf("unknown audit command %q: verify or export", sub)}
 	}
-	env, err := config.ReadEnv(e.getenv)
-	if err != nil {
-		return err
-	}
-	db, err := storage.Open(ctx, env.DatabaseURL, quietLogger(e))
+	db, err := e.openDatabase(ctx)
 	if err != nil {
 		return err
 	}

@@ -22,6 +22,16 @@ A running bot sends what was put back within a second or two. Only
 DATABASE_URL is read, so this works with a broken config too.
 `
 
+// openDatabase opens DATABASE_URL's database, reading nothing else, so
+// the operator's commands work with a broken config too.
+func (e environment) openDatabase(ctx context.Context) (*storage.DB, error) {
+	env, err := config.ReadEnv(e.getenv)
+	if err != nil {
+		return nil, err
+	}
+	return storage.Open(ctx, env.DatabaseURL, quietLogger(e))
+}
+
 // outbox lists and retries the outbox, for an operator: what waits,
 // what failed and why, and how to send it again.
 func (e environment) outbox(ctx context.Context, args []string) error {
@@ -55,11 +65,7 @@ func (e environment) outbox(ctx context.Context, args []string) error {
 			return usageError{"outbox retry takes a message ID from `faultline outbox list`, or --all"}
 		}
 	}
-	env, err := config.ReadEnv(e.getenv)
-	if err != nil {
-		return err
-	}
-	db, err := storage.Open(ctx, env.DatabaseURL, quietLogger(e))
+	db, err := e.openDatabase(ctx)
 	if err != nil {
 		return err
 	}
