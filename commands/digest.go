@@ -37,8 +37,8 @@ func (f *scheduleFlow) digestText(w faultline.Week) string {
 	opened, closed, took, ran := faultFigures(w)
 	lines = append(lines,
 		t("digest.faults", opened, closed),
-		t("digest.take", percentiles(took)),
-		t("digest.close", percentiles(ran)),
+		t("digest.take", f.percentiles(took)),
+		t("digest.close", f.percentiles(ran)),
 		t("digest.escalations", w.FaultEscalations, w.IncidentEscalations),
 		f.incidentFigures(w))
 	lines = append(lines, f.backupFigures(w)...)
@@ -64,7 +64,7 @@ func faultFigures(w faultline.Week) (opened, closed int, took, ran []time.Durati
 }
 
 // percentiles is "median X · 90th percentile Y" (nearest rank), or a dash.
-func percentiles(ds []time.Duration) string {
+func (f *scheduleFlow) percentiles(ds []time.Duration) string {
 	if len(ds) == 0 {
 		return "—"
 	}
@@ -73,7 +73,7 @@ func percentiles(ds []time.Duration) string {
 		i := int(p*float64(len(ds))+0.999999) - 1
 		return ds[max(0, min(i, len(ds)-1))]
 	}
-	return fmt.Sprintf("%s / %s", plainDuration(rank(0.5)), plainDuration(rank(0.9)))
+	return fmt.Sprintf("%s / %s", f.plainDuration(rank(0.5)), f.plainDuration(rank(0.9)))
 }
 
 func (f *scheduleFlow) incidentFigures(w faultline.Week) string {

@@ -72,7 +72,7 @@ func (f *dutyFlow) show(ctx context.Context, rest string) Response {
 	if err != nil {
 		return f.internal(ctx, "duty occurrences", err)
 	}
-	lines := []string{f.cat.T("dutycmd.show", markup.Escape(d.Name), mentions(d.Owners), markup.Escape(d.Schedule), minutes(d.Grace))}
+	lines := []string{f.cat.T("dutycmd.show", markup.Escape(d.Name), mentions(d.Owners), markup.Escape(d.Schedule), f.minutes(d.Grace))}
 	if d.Paused {
 		lines = append(lines, f.cat.T("dutycmd.show_paused", markup.Escape(d.Name)))
 	}

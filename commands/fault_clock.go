@@ -43,7 +43,7 @@ func (f *faultFlow) fire(ctx context.Context, t faultline.Timer, now time.Time) 
 	}
 	after := ticket
 	after.EscLevel, after.UpdatedAt = climb.Level, now
-	note := f.cat.T(escalationKeys[t.Kind], f.members(climb.Role), after.Ref(), durationText(now.Sub(ticket.CreatedAt)),
+	note := f.cat.T(escalationKeys[t.Kind], f.members(climb.Role), after.Ref(), f.durationText(now.Sub(ticket.CreatedAt)),
 		f.roleName(climb.Role), strconv.Itoa(climb.Level+1), strconv.Itoa(climb.Of))
 	c.Fault = &after
 	c.Events = []faultline.Event{{At: now, Actor: faultline.ActorBot, Kind: faultline.EventEscalation, Text: string(t.Kind), Data: string(climb.Role)}}

@@ -51,7 +51,7 @@ func (f *faultFlow) inventoryText(t faultline.Fault, now time.Time) string {
 	}
 	if l, ok := f.line(t.HopRef); ok {
 		return f.cat.T("inv.line", markup.Escape(l.Carrier), markup.Escape(orDash(l.FaultPhone)),
-			markup.Escape(orDash(l.Circuit)), orDash(slaText(l.SLA)))
+			markup.Escape(orDash(l.Circuit)), orDash(f.slaText(l.SLA)))
 	}
 	return f.cat.T("inv.none", markup.Escape(t.Hop))
 }
@@ -68,11 +68,11 @@ func (f *faultFlow) deviceText(d faultline.Device, now time.Time) string {
 	return head + "\n" + f.cat.T("inv.expired", d.WarrantyEnd)
 }
 
-func slaText(d time.Duration) string {
+func (f *faultFlow) slaText(d time.Duration) string {
 	if d == 0 {
 		return ""
 	}
-	return minutes(d)
+	return f.minutes(d)
 }
 
 // lineLimit is how long a line fault may stay open: the line's own SLA

@@ -146,7 +146,7 @@ func (f *faultFlow) maintenance(ctx context.Context, req Request, rest string) R
 	case d < time.Minute:
 		return f.say(f.cat.T("maint.too_short", markup.Escape(span)))
 	case d > limit:
-		return f.say(f.cat.T("maint.too_long", markup.Escape(span), plainDuration(limit)))
+		return f.say(f.cat.T("maint.too_long", markup.Escape(span), f.plainDuration(limit)))
 	}
 	if n := len([]rune(reason)); n > 500 {
 		return f.say(f.cat.T("form.too_long", n, 500))

@@ -193,7 +193,7 @@ func (f *faultFlow) stepNote(before, after faultline.Fault, action faultline.Fau
 	case faultline.ActRequestRestart:
 		return f.cat.T("note.request_restart", who, f.restartTarget(after), f.members(faultline.RoleSysadmin))
 	case faultline.ActConfirmRestart:
-		return f.cat.T("note.confirm_restart", who, f.restartTarget(after), markup.Mention(before.RestartBy), minutes(f.set.Deadlines.RestartRecheck))
+		return f.cat.T("note.confirm_restart", who, f.restartTarget(after), markup.Mention(before.RestartBy), f.minutes(f.set.Deadlines.RestartRecheck))
 	case faultline.ActCancelRestart:
 		return f.cat.T("note.cancel_restart", who)
 	case faultline.ActVendor:
@@ -270,7 +270,7 @@ func (f *faultFlow) askReporters(t faultline.Fault) []faultline.Outgoing {
 		batch := people[start:min(start+mentionsPerMessage, len(people))]
 		out = append(out, threadPost(faultline.Message{
 			Channel: f.set.FaultsChannel,
-			Text:    f.cat.T("note.ask_reporter", mentions(batch), minutes(f.set.Deadlines.Confirm)),
+			Text:    f.cat.T("note.ask_reporter", mentions(batch), f.minutes(f.set.Deadlines.Confirm)),
 			Buttons: []faultline.Button{
 				{ID: faultButton(faultline.ActWorks), Label: f.cat.T("button.works"), Value: t.Ref(), Style: "primary"},
 				{ID: faultButton(faultline.ActStillBroken), Label: f.cat.T("button.still_broken"), Value: t.Ref(), Style: "danger"},

@@ -89,7 +89,7 @@ func (f *faultFlow) elapsed(t faultline.Fault) string {
 	if t.State == faultline.FaultClosed {
 		end = t.ClosedAt
 	}
-	return f.cat.T("field.open_for", durationText(end.Sub(t.CreatedAt)))
+	return f.cat.T("field.open_for", f.durationText(end.Sub(t.CreatedAt)))
 }
 
 func (f *faultFlow) verdictSummary(t faultline.Fault) string {

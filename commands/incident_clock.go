@@ -87,7 +87,7 @@ func (f *incidentFlow) remind(c *faultline.Change, i faultline.Incident, owner s
 	if owner != "" {
 		who, users = markup.Mention(owner), []string{owner}
 	}
-	text := f.cat.T(what.remindKey, who, i.Ref(), durationText(due.Sub(now)), f.fmtTime(due))
+	text := f.cat.T(what.remindKey, who, i.Ref(), f.durationText(due.Sub(now)), f.fmtTime(due))
 	c.Out = append(c.Out, f.note(text))
 	for _, u := range users {
 		c.Out = append(c.Out, directMessage(u, faultline.Message{Text: text}))
@@ -112,7 +112,7 @@ func (f *incidentFlow) escalate(c *faultline.Change, i faultline.Incident, level
 	} else {
 		j.EscLevel = climb.Level + 1
 	}
-	text := f.cat.T(what.overdueKey, f.members(climb.Role), i.Ref(), durationText(now.Sub(due)),
+	text := f.cat.T(what.overdueKey, f.members(climb.Role), i.Ref(), f.durationText(now.Sub(due)),
 		f.roleName(climb.Role), strconv.Itoa(climb.Level+1), strconv.Itoa(climb.Of))
 	c.Incident = &j
 	c.Events = []faultline.Event{{At: now, Actor: faultline.ActorBot, Kind: faultline.EventEscalation, Text: what.event, Data: string(climb.Role)}}

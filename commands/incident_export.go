@@ -74,7 +74,7 @@ func (f *incidentFlow) mdReport(b *strings.Builder, i faultline.Incident) {
 		fmt.Fprintf(b, "%s\n\n", t("md.report_missing"))
 		return
 	}
-	fmt.Fprintf(b, "%s\n\n", t("md.report_filed", f.fmtTime(i.ReportedAt), plainDuration(i.ReportedAt.Sub(i.CreatedAt))))
+	fmt.Fprintf(b, "%s\n\n", t("md.report_filed", f.fmtTime(i.ReportedAt), f.plainDuration(i.ReportedAt.Sub(i.CreatedAt))))
 	for _, r := range [][2]string{{t("inc.field.what"), i.Report.What}, {t("inc.field.actions"), i.Report.Actions},
 		{t("inc.field.impact"), orDash(i.Report.Impact)}, {t("inc.field.status"), orDash(i.Report.Status)}} {
 		fmt.Fprintf(b, "- **%s:** %s\n", r[0], r[1])

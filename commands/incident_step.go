@@ -196,7 +196,7 @@ func (f *incidentFlow) stepNote(i faultline.Incident, action faultline.IncidentA
 func (f *incidentFlow) reportText(i faultline.Incident, by string) string {
 	r := i.Report
 	return f.cat.T("inote.report", markup.Mention(by), i.Ref(), f.members(faultline.RoleDeptHead),
-		durationText(i.ReportedAt.Sub(i.CreatedAt)), markup.Escape(r.What), markup.Escape(r.Actions),
+		f.durationText(i.ReportedAt.Sub(i.CreatedAt)), markup.Escape(r.What), markup.Escape(r.Actions),
 		markup.Escape(orDash(r.Impact)), markup.Escape(orDash(r.Status)))
 }
 

@@ -79,7 +79,7 @@ func (f *incidentFlow) severityText(i faultline.Incident) string {
 
 func (f *incidentFlow) reportState(i faultline.Incident) string {
 	if !i.ReportedAt.IsZero() {
-		return f.cat.T("inc.report_filed", f.fmtTime(i.ReportedAt), durationText(i.ReportedAt.Sub(i.CreatedAt)))
+		return f.cat.T("inc.report_filed", f.fmtTime(i.ReportedAt), f.durationText(i.ReportedAt.Sub(i.CreatedAt)))
 	}
 	return f.cat.T("inc.report_due", f.fmtTime(i.CreatedAt.Add(f.set.Incident.Report)))
 }

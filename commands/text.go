@@ -1,7 +1,6 @@
 package commands
 
 import (
-	"fmt"
 	"regexp"
 	"strings"
 	"time"
@@ -10,33 +9,34 @@ import (
 	"github.com/faultline/faultline/markup"
 )
 
-// durationText is a duration for people in a message: 45m, 3h05m, <1m,
-// escaped for the markup.
-func durationText(d time.Duration) string { return markup.Escape(plainDuration(d)) }
-
-// plainDuration is durationText for plain text (exports, the digest).
-func plainDuration(d time.Duration) string {
+// durationText is a duration for people in a message, in their
+// language: 45m, 3h05m, <1m (45 分钟, 3 小时 05 分钟, 不到 1 分钟).
+func (f *flow) durationText(d time.Duration) string {
 	d = d.Round(time.Minute)
 	if d < time.Minute {
-		return "<1m"
+		return f.cat.T("dur.under_minute")
 	}
 	h, m := int(d.Hours()), int(d.Minutes())%60
 	if h == 0 {
-		return fmt.Sprintf("%dm", m)
+		return f.cat.T("dur.minutes", m)
 	}
-	return fmt.Sprintf("%dh%02dm", h, m)
+	return f.cat.T("dur.hours_minutes", h, m)
 }
 
-// minutes is a configured duration in the largest whole unit: 30s, 15m, 4h.
-func minutes(d time.Duration) string {
+// plainDuration is durationText for plain text (exports, the digest).
+func (f *flow) plainDuration(d time.Duration) string { return markup.Unescape(f.durationText(d)) }
+
+// minutes is a configured duration in the largest whole unit: 30s, 15m,
+// 4h, in the users' language.
+func (f *flow) minutes(d time.Duration) string {
 	m := d.Minutes()
 	if m < 1 {
-		return fmt.Sprintf("%.0fs", m*60)
+		return f.cat.T("dur.seconds", int(m*60+0.5))
 	}
 	if m >= 120 {
-		return fmt.Sprintf("%.0fh", m/60)
+		return f.cat.T("dur.hours", int(m/60+0.5))
 	}
-	return fmt.Sprintf("%.0fm", m)
+	return f.cat.T("dur.minutes", int(m+0.5))
 }
 
 // oneLine shortens text to n runes on a single line, for lists.
