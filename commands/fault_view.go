@@ -244,15 +244,28 @@ const (
 	maxSearchLength = 200
 )
 
+// searchWords are a search's words, or the answer to a search with none
+// (usage) or too many.
+func (f *flow) searchWords(rest, usage string) ([]string, *Response) {
+	words := strings.Fields(rest)
+	var refused Response
+	switch {
+	case len(words) == 0:
+		refused = f.say(usage)
+	case len(words) > maxSearchWords || utf8.RuneCountInString(rest) > maxSearchLength:
+		refused = f.say(f.cat.T("search.too_long", maxSearchWords, maxSearchLength))
+	default:
+		return words, nil
+	}
+	return nil, &refused
+}
+
 // search: /fault search, closed tickets by words in their site, hop,
 // description or resolution (处理后的解决办法收集总结).
 func (f *faultFlow) search(ctx context.Context, rest string) Response {
-	words := strings.Fields(rest)
-	if len(words) == 0 {
-		return f.say(f.cat.T("search.usage"))
-	}
-	if len(words) > maxSearchWords || utf8.RuneCountInString(rest) > maxSearchLength {
-		return f.say(f.cat.T("search.too_long", maxSearchWords, maxSearchLength))
+	words, refused := f.searchWords(rest, f.cat.T("search.usage"))
+	if refused != nil {
+		return *refused
 	}
 	found, err := f.store.SearchFaults(ctx, words, maxListed)
 	if err != nil {

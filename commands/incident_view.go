@@ -3,7 +3,6 @@ package commands
 import (
 	"context"
 	"strings"
-	"unicode/utf8"
 
 	"github.com/faultline/faultline"
 	"github.com/faultline/faultline/markup"
@@ -133,18 +132,29 @@ func (f *incidentFlow) list(ctx context.Context, user, rest string) Response {
 	default:
 		return f.say(f.cat.T("inc.usage"))
 	}
-	reporter := ""
-	if !faultline.MayReadIncidents(f.actor(user).Roles) {
-		reporter = user
-	}
-	list, err := f.store.Incidents(ctx, states, reporter, maxListed)
+	list, err := f.store.Incidents(ctx, states, f.confinedTo(user), maxListed)
 	if err != nil {
 		return f.internal(ctx, "list incidents", err)
 	}
 	if len(list) == 0 {
 		return f.say(f.cat.T("inc.list_empty"))
 	}
-	lines := []string{f.cat.T("inc.list_title", len(list))}
+	return f.listed(f.cat.T("inc.list_title", len(list)), list)
+}
+
+// confinedTo is whose incidents user may see in a list or a search: every
+// one (empty) for the security roles and the executive, their own
+// otherwise.
+func (f *incidentFlow) confinedTo(user string) string {
+	if faultline.MayReadIncidents(f.actor(user).Roles) {
+		return ""
+	}
+	return user
+}
+
+// listed is a list of incidents under its title, one line each.
+func (f *incidentFlow) listed(title string, list []faultline.Incident) Response {
+	lines := []string{title}
 	for _, i := range list {
 		lines = append(lines, f.cat.T("inc.list_item", i.Ref(), f.severityText(i), f.stateName(string(i.State)),
 			markup.Escape(oneLine(i.Description, 80)), f.fmtTime(i.CreatedAt)))
@@ -157,30 +167,18 @@ func (f *incidentFlow) list(ctx context.Context, user, rest string) Response {
 // incident; anyone else only the ones they may read, and is told nothing
 // of the rest (that an incident exists is itself confidential).
 func (f *incidentFlow) search(ctx context.Context, user, rest string) Response {
-	words := strings.Fields(rest)
-	if len(words) == 0 {
-		return f.say(f.cat.T("inc.search_usage"))
+	words, refused := f.searchWords(rest, f.cat.T("inc.search_usage"))
+	if refused != nil {
+		return *refused
 	}
-	if len(words) > maxSearchWords || utf8.RuneCountInString(rest) > maxSearchLength {
-		return f.say(f.cat.T("search.too_long", maxSearchWords, maxSearchLength))
-	}
-	reader := ""
-	if !faultline.MayReadIncidents(f.actor(user).Roles) {
-		reader = user
-	}
-	found, err := f.store.SearchIncidents(ctx, words, reader, maxListed)
+	found, err := f.store.SearchIncidents(ctx, words, f.confinedTo(user), maxListed)
 	if err != nil {
 		return f.internal(ctx, "search incidents", err)
 	}
 	if len(found) == 0 {
 		return f.say(f.cat.T("inc.search_none", markup.Escape(rest)))
 	}
-	lines := []string{f.cat.T("inc.search_title", len(found), markup.Escape(rest))}
-	for _, i := range found {
-		lines = append(lines, f.cat.T("inc.list_item", i.Ref(), f.severityText(i), f.stateName(string(i.State)),
-			markup.Escape(oneLine(i.Description, 80)), f.fmtTime(i.CreatedAt)))
-	}
-	return f.say(strings.Join(lines, "\n"))
+	return f.listed(f.cat.T("inc.search_title", len(found), markup.Escape(rest)), found)
 }
 
 // show: /incident show I-n, the whole record, to whoever may read it.
