@@ -59,6 +59,7 @@ const (
 	OutUpdate    OutKind = "update"    // replace that head message
 	OutDM        OutKind = "dm"        // Message as a direct message to User
 	OutEphemeral OutKind = "ephemeral" // Message only User sees, in Message.Channel
+	OutWebhook   OutKind = "webhook"   // Message.Text to the group robot named Message.Channel (DingTalk, Feishu, WeCom)
 )
 
 // Outgoing is a message in the outbox: written in the same transaction as
@@ -66,7 +67,7 @@ const (
 // Key (a ticket's thread, a person's DMs), at most once.
 type Outgoing struct {
 	ID         int64
-	Key        string // set by the store: "fault:<id>", "incident:<id>", "dm:<user>", "user:<user>" or "chan:<channel>"
+	Key        string // set by the store: "fault:<id>", "incident:<id>", "dm:<user>", "user:<user>", "hook:<name>" or "chan:<channel>"
 	Kind       OutKind
 	FaultID    int64 // the ticket it belongs to; set by the store for a new ticket's messages
 	IncidentID int64 // or the incident

@@ -61,6 +61,12 @@ type IncidentReport struct {
 	Actions string `json:"actions"`
 	Impact  string `json:"impact"`
 	Status  string `json:"status"`
+	// What the outside report asks for besides (报告内容), when the
+	// company reports outside: the preliminary cause, what is still being
+	// investigated, and the help it asks for.
+	Cause   string `json:"cause,omitempty"`
+	Pending string `json:"pending,omitempty"`
+	Help    string `json:"help,omitempty"`
 }
 
 // IncidentSummary is the report owed after closing (事故总结报告).
@@ -81,6 +87,8 @@ type Incident struct {
 	State       IncidentState
 	Owner       string // the handler
 	Severity    Severity
+	Level       Level  // the national grade, when the scheme is national (or mapped from Severity)
+	Category    string // the GB/T 20986-2023 category, as configured
 	Channel     string
 	MessageTS   string
 	CreatedAt   time.Time
@@ -100,12 +108,18 @@ type Incident struct {
 	Notice       NoticeState
 	NoticeText   string
 	NoticeBy     string // who approved or turned it down
-	ExternalBy   string // who confirmed the report to the outside authority
+	ExternalBy   string // who recorded the report to the outside authority
 	ExternalAt   time.Time
-	EscLevel     int // report overdue: levels of escalation.incident reached
-	SummaryLevel int // summary overdue: the same, for the summary
-	Version      int
-	RequestKey   string // what made it (the declaration's Slack trigger), as for Fault
+	Outside      OutsideReport // the first outside report, as recorded
+	// SupplementDue is when the supplement (补报) of what the outside
+	// report left pending is due; zero when nothing is pending.
+	SupplementDue time.Time
+	Supplements   int   // supplements made
+	ExternalLevel Level // the level whose outside report's lateness was escalated (once per level)
+	EscLevel      int   // report overdue: levels of escalation.incident reached
+	SummaryLevel  int   // summary overdue: the same, for the summary
+	Version       int
+	RequestKey    string // what made it (the declaration's Slack trigger), as for Fault
 }
 
 // Ref is the incident's name as users see it: I-3.
@@ -144,16 +158,17 @@ type IncidentAction string
 
 // The steps of 事件处理 and 事件善后.
 const (
-	IncTake     IncidentAction = "take"           // a handler takes the incident
-	IncReport   IncidentAction = "report"         // the incident report, within the hour (may be amended)
-	IncClassify IncidentAction = "classify"       // 判断紧急级别
-	IncRemedy   IncidentAction = "remedy"         // a remedial action, on the timeline (采取补救措施)
-	IncApprove  IncidentAction = "approve_notice" // the department head approves the company notice (通报全公司)
-	IncReject   IncidentAction = "reject_notice"
-	IncEdit     IncidentAction = "edit_notice"
-	IncClose    IncidentAction = "close"    // with the cause and the measures taken
-	IncSummary  IncidentAction = "summary"  // the summary report (事故总结报告)
-	IncExternal IncidentAction = "external" // the report to the outside authority was made
+	IncTake       IncidentAction = "take"           // a handler takes the incident
+	IncReport     IncidentAction = "report"         // the incident report, within the hour (may be amended)
+	IncClassify   IncidentAction = "classify"       // 判断紧急级别
+	IncRemedy     IncidentAction = "remedy"         // a remedial action, on the timeline (采取补救措施)
+	IncApprove    IncidentAction = "approve_notice" // the department head approves the company notice (通报全公司)
+	IncReject     IncidentAction = "reject_notice"
+	IncEdit       IncidentAction = "edit_notice"
+	IncClose      IncidentAction = "close"      // with the cause and the measures taken
+	IncSummary    IncidentAction = "summary"    // the summary report (事故总结报告)
+	IncExternal   IncidentAction = "external"   // the report to the outside authority was made
+	IncSupplement IncidentAction = "supplement" // a supplement (补报) to the outside report
 )
 
 // IncidentProcedure is the security procedure as a transition table, and
@@ -165,28 +180,29 @@ const (
 var IncidentProcedure = &Procedure[IncidentState, IncidentAction]{
 	Subject: "incident",
 	Steps: []IncidentAction{IncTake, IncReport, IncClassify, IncRemedy, IncApprove, IncReject,
-		IncEdit, IncClose, IncSummary, IncExternal},
+		IncEdit, IncClose, IncSummary, IncExternal, IncSupplement},
 	Table: map[IncidentState]map[IncidentAction]IncidentState{
 		IncOpen: {IncTake: IncHandling, IncClassify: IncOpen, IncApprove: IncOpen, IncReject: IncOpen,
-			IncEdit: IncOpen, IncExternal: IncOpen},
+			IncEdit: IncOpen, IncExternal: IncOpen, IncSupplement: IncOpen},
 		IncHandling: {IncReport: IncReported, IncClassify: IncHandling, IncRemedy: IncHandling,
-			IncApprove: IncHandling, IncReject: IncHandling, IncEdit: IncHandling, IncExternal: IncHandling},
+			IncApprove: IncHandling, IncReject: IncHandling, IncEdit: IncHandling, IncExternal: IncHandling, IncSupplement: IncHandling},
 		IncReported: {IncReport: IncReported, IncClassify: IncReported, IncRemedy: IncReported, IncClose: IncClosed,
-			IncApprove: IncReported, IncReject: IncReported, IncEdit: IncReported, IncExternal: IncReported},
-		IncClosed:   {IncSummary: IncArchived, IncExternal: IncClosed},
-		IncArchived: {},
+			IncApprove: IncReported, IncReject: IncReported, IncEdit: IncReported, IncExternal: IncReported, IncSupplement: IncReported},
+		IncClosed:   {IncSummary: IncArchived, IncExternal: IncClosed, IncSupplement: IncClosed},
+		IncArchived: {IncSupplement: IncArchived},
 	},
 	Roles: map[IncidentAction][]Role{
-		IncTake:     SecurityRoles,
-		IncReport:   SecurityRoles,
-		IncClassify: {RoleInfoManager, RoleDeptHead},
-		IncRemedy:   SecurityRoles,
-		IncApprove:  {RoleDeptHead},
-		IncReject:   {RoleDeptHead},
-		IncEdit:     {RoleInfoManager, RoleDeptHead},
-		IncClose:    SecurityRoles,
-		IncSummary:  append([]Role{RoleResponsible}, SecurityRoles...),
-		IncExternal: {RoleInfoManager, RoleDeptHead},
+		IncTake:       SecurityRoles,
+		IncReport:     SecurityRoles,
+		IncClassify:   {RoleInfoManager, RoleDeptHead},
+		IncRemedy:     SecurityRoles,
+		IncApprove:    {RoleDeptHead},
+		IncReject:     {RoleDeptHead},
+		IncEdit:       {RoleInfoManager, RoleDeptHead},
+		IncClose:      SecurityRoles,
+		IncSummary:    append([]Role{RoleResponsible}, SecurityRoles...),
+		IncExternal:   {RoleInfoManager, RoleDeptHead},
+		IncSupplement: {RoleInfoManager, RoleDeptHead},
 	},
 }
 
@@ -194,6 +210,10 @@ var IncidentProcedure = &Procedure[IncidentState, IncidentAction]{
 type IncidentInput struct {
 	Report       IncidentReport  // IncReport: what happened and the actions taken are required
 	Severity     Severity        // IncClassify
+	Level        Level           // IncClassify, under the national scheme (Severity is then its mapping)
+	Category     string          // IncClassify, under the national scheme
+	Outside      OutsideReport   // IncExternal, IncSupplement: the report made
+	Supplement   time.Duration   // IncExternal, IncSupplement: when what is pending must be supplemented, from the report
 	NoticeText   string          // IncClassify (the draft for a notifiable severity), IncEdit
 	Cause        string          // IncClose: required
 	Measures     string          // IncClose: required
@@ -269,7 +289,12 @@ func (i Incident) Apply(a IncidentAction, by Actor, now time.Time, in IncidentIn
 	case IncSummary:
 		j.Summary, j.SummaryAt = in.Summary, now
 	case IncExternal:
-		j.ExternalBy, j.ExternalAt = by.User, now
+		j.ExternalBy, j.ExternalAt, j.Outside = by.User, now, in.Outside
+		j.SupplementDue = pendingDue(in)
+	case IncSupplement:
+		j.Supplements++
+		j.Outside.Pending = in.Outside.Pending // what is still unknown now
+		j.SupplementDue = pendingDue(in)
 	}
 	return j, nil
 }
@@ -278,6 +303,7 @@ func (i Incident) Apply(a IncidentAction, by Actor, now time.Time, in IncidentIn
 // has none yet, a general one withdraws a draft nobody approved.
 func (i Incident) classified(in IncidentInput, by string, now time.Time) Incident {
 	i.Severity, i.ClassifiedBy, i.ClassifiedAt = in.Severity, by, now
+	i.Level, i.Category = in.Level, strings.TrimSpace(in.Category)
 	switch {
 	case in.Severity.Notifiable() && i.Notice == NoticeNone:
 		i.Notice, i.NoticeText = NoticeDraft, strings.TrimSpace(in.NoticeText)
@@ -303,10 +329,27 @@ func (i Incident) rule(a IncidentAction, in IncidentInput) error {
 		return &Error{Code: "irefuse.need_cause"}
 	case a == IncSummary && (blank(in.Summary.Cause) || blank(in.Summary.Responsibility) || blank(in.Summary.Lessons)):
 		return &Error{Code: "irefuse.need_summary"}
+	case a == IncClassify && in.Level != "" && !in.Level.Known():
+		return &Error{Code: "irefuse.need_level"}
 	case a == IncExternal && !i.ExternalAt.IsZero():
 		return &Error{Code: "irefuse.external_done"}
+	case (a == IncExternal || a == IncSupplement) && (blank(in.Outside.To) || blank(in.Outside.Channel) || in.Outside.At.IsZero()):
+		return &Error{Code: "irefuse.need_outside"}
+	case a == IncSupplement && i.ExternalAt.IsZero():
+		return &Error{Code: "irefuse.no_outside"}
+	case a == IncSupplement && blank(in.Outside.Text):
+		return &Error{Code: "irefuse.need_supplement"}
 	}
 	return nil
+}
+
+// pendingDue is when what a report left pending must be supplemented:
+// its time plus the supplement's allowance, or zero with nothing pending.
+func pendingDue(in IncidentInput) time.Time {
+	if blank(in.Outside.Pending) || in.Supplement <= 0 {
+		return time.Time{}
+	}
+	return in.Outside.At.Add(in.Supplement)
 }
 
 // ReportOwed reports whether the incident report is still owed: the

@@ -12,13 +12,13 @@ import (
 // rather than derived from the code.
 var wantIncidentNext = map[faultline.IncidentState]map[faultline.IncidentAction]faultline.IncidentState{
 	"open": {"take": "handling", "classify": "open", "approve_notice": "open", "reject_notice": "open",
-		"edit_notice": "open", "external": "open"},
+		"edit_notice": "open", "external": "open", "supplement": "open"},
 	"handling": {"report": "reported", "classify": "handling", "remedy": "handling", "approve_notice": "handling",
-		"reject_notice": "handling", "edit_notice": "handling", "external": "handling"},
+		"reject_notice": "handling", "edit_notice": "handling", "external": "handling", "supplement": "handling"},
 	"reported": {"report": "reported", "classify": "reported", "remedy": "reported", "close": "closed",
-		"approve_notice": "reported", "reject_notice": "reported", "edit_notice": "reported", "external": "reported"},
-	"closed":   {"summary": "archived", "external": "closed"},
-	"archived": {},
+		"approve_notice": "reported", "reject_notice": "reported", "edit_notice": "reported", "external": "reported", "supplement": "reported"},
+	"closed":   {"summary": "archived", "external": "closed", "supplement": "closed"},
+	"archived": {"supplement": "archived"},
 }
 
 var sec = []faultline.Role{"info_manager", "dept_head", "it_supervisor", "sysadmin"}
@@ -27,6 +27,7 @@ var wantIncidentRoles = map[faultline.IncidentAction][]faultline.Role{
 	"take": sec, "report": sec, "classify": {"info_manager", "dept_head"}, "remedy": sec,
 	"approve_notice": {"dept_head"}, "reject_notice": {"dept_head"}, "edit_notice": {"info_manager", "dept_head"},
 	"close": sec, "summary": append([]faultline.Role{"responsible"}, sec...), "external": {"info_manager", "dept_head"},
+	"supplement": {"info_manager", "dept_head"},
 }
 
 func TestIncidentProcedureEveryTriple(t *testing.T) {
@@ -35,12 +36,16 @@ func TestIncidentProcedureEveryTriple(t *testing.T) {
 		Report:   faultline.IncidentReport{What: "phishing mail", Actions: "blocked sender"},
 		Severity: faultline.SevMajor, NoticeText: "notice", Cause: "weak filter", Measures: "new rule",
 		Summary: faultline.IncidentSummary{Cause: "c", Responsibility: "r", Lessons: "l"}, Remedy: "isolated the PC",
+		Outside: faultline.OutsideReport{To: "网信办", Channel: "hotline", At: now, Text: "the sender is known now"},
 	}
 	roles := append([]faultline.Role{faultline.RoleEmployee, faultline.RoleReporter, faultline.RoleResponsible}, faultline.Roles...)
 	for _, st := range faultline.IncidentStates {
 		for _, a := range faultline.IncidentProcedure.Steps {
 			for _, r := range roles {
 				i := faultline.Incident{State: st, Notice: faultline.NoticeDraft, Reporter: "U0REP"}
+				if a == faultline.IncSupplement {
+					i.ExternalAt = now // a supplement follows a report made outside
+				}
 				by := actor("U1", r)
 				if r == faultline.RoleResponsible {
 					i.SummaryOwner, by.Roles = "U1", nil
@@ -52,6 +57,9 @@ func TestIncidentProcedureEveryTriple(t *testing.T) {
 				}
 			}
 			i := faultline.Incident{State: st, Notice: faultline.NoticeDraft}
+			if a == faultline.IncSupplement {
+				i.ExternalAt = now
+			}
 			next, err := i.Apply(a, actor("U1", faultline.SecurityRoles...), now, in)
 			want, ok := wantIncidentNext[st][a]
 			if !ok {

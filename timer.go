@@ -22,11 +22,13 @@ const (
 
 // Incident timer kinds.
 const (
-	TimerReportReminder  TimerKind = "report_reminder"  // before the report is due
-	TimerReport          TimerKind = "report"           // the report is overdue: escalate
-	TimerSummaryReminder TimerKind = "summary_reminder" // before the summary is due
-	TimerSummary         TimerKind = "summary"          // the summary is overdue: escalate
-	TimerExternal        TimerKind = "external"         // the outside report's deadline
+	TimerReportReminder   TimerKind = "report_reminder"   // before the report is due
+	TimerReport           TimerKind = "report"            // the report is overdue: escalate
+	TimerSummaryReminder  TimerKind = "summary_reminder"  // before the summary is due
+	TimerSummary          TimerKind = "summary"           // the summary is overdue: escalate
+	TimerExternal         TimerKind = "external"          // the outside report's deadline
+	TimerExternalReminder TimerKind = "external_reminder" // before the outside report is due
+	TimerSupplement       TimerKind = "supplement"        // the supplement (补报) of what the outside report left pending
 )
 
 // FaultTimers are the clocks of a ticket, in the order they are listed.

@@ -70,7 +70,13 @@ func (c *Console) askInput(in commands.Input) (string, bool) {
 	}
 	switch {
 	case in.Value != "":
-		label += c.T("console.keep", markup.Plain(in.Value))
+		current := in.Value
+		for _, o := range in.Options {
+			if o.Value == in.Value {
+				current = o.Label // a picker's value reads as its option
+			}
+		}
+		label += c.T("console.keep", markup.Plain(current))
 	case in.Optional:
 		label += c.T("console.skip")
 	}

@@ -163,3 +163,10 @@ func (c *Console) release() {
 func indent(s string) string {
 	return "  " + strings.ReplaceAll(s, "\n", "\n  ")
 }
+
+// SendHook implements commands.HookSender: what a group robot (DingTalk,
+// Feishu, WeCom) would receive is printed, never sent.
+func (c *Console) SendHook(_ context.Context, name, text string) error {
+	c.show(faultline.Message{Text: markup.Escape(text)}, "", c.T("console.hook", name))
+	return nil
+}

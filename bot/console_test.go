@@ -77,7 +77,7 @@ func transcripts(t *testing.T, name string) {
 			c.Follow = map[string]bool{faults: true, incidents: true}
 			c.Describe = func(u string) string { return u }
 			c.Handler = commands.New(commands.Deps{
-				Store: storagetest.Open(t, "sqlite"), Pinger: pinger, Poster: c, Log: storagetest.Logger(),
+				Store: storagetest.Open(t, "sqlite"), Pinger: pinger, Poster: c, Hooks: c, Log: storagetest.Logger(),
 				Now: func() time.Time { return clock }, Settings: consoleSettings(lang),
 			})
 			if err := c.Run(context.Background()); err != nil {
@@ -116,6 +116,9 @@ func consoleSettings(lang catalog.Lang) commands.Settings {
 	set := testSettings(lang)
 	set.Location = time.FixedZone("CST", 8*3600)
 	set.Parallel = 1
+	set.Compliance.National = true
+	set.Hooks = []commands.HookSpec{{Name: "it-managers", Topics: []string{commands.HookEscalations, commands.HookOverdue, commands.HookNotices},
+		Language: catalog.ZH, PerMinute: 20}}
 	return set
 }
 

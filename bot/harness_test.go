@@ -58,8 +58,11 @@ func testSettings(lang catalog.Lang) commands.Settings {
 		IncidentEscalation: []faultline.Role{faultline.RoleDeptHead, faultline.RoleExec},
 		Incident: commands.IncidentClocks{Report: time.Hour, Summary: 72 * time.Hour,
 			ReportReminders: []time.Duration{30 * time.Minute, 10 * time.Minute}, SummaryReminders: []time.Duration{24 * time.Hour, 4 * time.Hour}},
-		External: []commands.ExternalDuty{{Severity: faultline.SevCritical, Within: 2 * time.Hour,
-			Authority: "市网信办 (the city cyberspace administration)", Role: faultline.RoleInfoManager, Note: "tel. 12377"}},
+		Compliance: commands.ComplianceSettings{Operator: faultline.OperatorOther, Unit: "示例集团", Authority: "属地省级网信部门",
+			Levels: map[faultline.Level]faultline.Severity{faultline.LevelGeneral: faultline.SevGeneral, faultline.LevelSignificant: faultline.SevMajor,
+				faultline.LevelSerious: faultline.SevCritical, faultline.LevelExtraordinary: faultline.SevCritical},
+			Categories: []string{"恶意程序事件", "网络攻击事件", "数据安全事件", "其他事件"}, Role: faultline.RoleInfoManager,
+			Reminders: []time.Duration{30 * time.Minute, 10 * time.Minute}, Supplement: 24 * time.Hour, Note: "tel. 12387"},
 	}
 }
 

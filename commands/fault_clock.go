@@ -52,6 +52,8 @@ func (f *faultFlow) fire(ctx context.Context, t faultline.Timer, now time.Time) 
 	for _, u := range f.set.Roles[climb.Role] {
 		c.Out = append(c.Out, directMessage(u, faultline.Message{Text: note + "\n" + where}))
 	}
+	c.Out = append(c.Out, f.hooks(HookEscalations, hookNote{textKey: "hook.fault_escalation", ref: after.Ref(), at: ticket.CreatedAt,
+		who: climb.Role, detail: markup.Escape(ticket.Target + ": " + oneLine(ticket.Description, 300))})...)
 	if climb.Rearm {
 		c.SetTimers = []faultline.Timer{{Kind: t.Kind, DueAt: now.Add(f.interval(t.Kind, after))}}
 	}

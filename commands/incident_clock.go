@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/faultline/faultline"
+	"github.com/faultline/faultline/catalog"
 	"github.com/faultline/faultline/markup"
 )
 
@@ -34,13 +35,14 @@ type owed struct {
 	remindKey         string
 	overdueKey        string
 	event             string
+	hookKey           string
 }
 
 var (
 	owedReport = owed{reminder: faultline.TimerReportReminder, overdue: faultline.TimerReport,
-		remindKey: "iclock.remind_report", overdueKey: "iclock.overdue_report", event: "report"}
+		remindKey: "iclock.remind_report", overdueKey: "iclock.overdue_report", event: "report", hookKey: "hook.incident_report"}
 	owedSummary = owed{reminder: faultline.TimerSummaryReminder, overdue: faultline.TimerSummary,
-		remindKey: "iclock.remind_summary", overdueKey: "iclock.overdue_summary", event: "summary"}
+		remindKey: "iclock.remind_summary", overdueKey: "iclock.overdue_summary", event: "summary", hookKey: "hook.incident_summary"}
 )
 
 // fire decides what an incident's clock running out means. A reminder
@@ -65,10 +67,12 @@ func (f *incidentFlow) fire(ctx context.Context, t faultline.Timer, now time.Tim
 		f.escalate(&c, i, i.EscLevel, now, reportDue, f.set.Incident.Report, owedReport)
 	case t.Kind == faultline.TimerSummary && i.SummaryOwed():
 		f.escalate(&c, i, i.SummaryLevel, now, summaryDue, f.set.Incident.Summary, owedSummary)
+	case t.Kind == faultline.TimerExternalReminder && i.ExternalAt.IsZero():
+		f.outsideReminder(&c, i, now)
 	case t.Kind == faultline.TimerExternal && i.ExternalAt.IsZero():
-		duty := f.externalDuty(i)
-		text := f.cat.T("iclock.external", f.members(duty.Role), i.Ref(), markup.Escape(duty.Authority))
-		c.Out = append(append(c.Out, f.note(text)), f.dmRole(faultline.RoleDeptHead, text)...)
+		f.outsideOverdue(&c, i, now)
+	case t.Kind == faultline.TimerSupplement:
+		f.supplementOverdue(&c, i, now)
 	default:
 		if id, ok := faultline.FollowUpOf(t.Kind); ok {
 			return c, f.followUpOverdue(ctx, &c, i, id, t.Kind, now)
@@ -118,6 +122,9 @@ func (f *incidentFlow) escalate(c *faultline.Change, i faultline.Incident, level
 	c.Events = []faultline.Event{{At: now, Actor: faultline.ActorBot, Kind: faultline.EventEscalation, Text: what.event, Data: string(climb.Role)}}
 	c.Out = append(c.Out, f.note(text), headUpdate())
 	c.Out = append(c.Out, f.dmRole(climb.Role, text+"\n"+f.cat.T("iclock.dm_where", markup.ChannelLink(f.set.IncidentsChannel)))...)
+	c.Out = append(c.Out, f.hooks(HookEscalations, hookNote{textKey: what.hookKey, ref: i.Ref(),
+		level: func(cat catalog.Catalog) string { return f.gradeName(cat, i) }, at: due, who: climb.Role,
+		detail: markup.Escape(oneLine(i.Description, 300))})...)
 	if climb.Rearm {
 		c.SetTimers = []faultline.Timer{{Kind: what.overdue, DueAt: now.Add(interval)}}
 	}

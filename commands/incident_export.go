@@ -37,6 +37,7 @@ func (f *incidentFlow) markdown(ctx context.Context, i faultline.Incident) (stri
 	var b strings.Builder
 	f.mdHeader(&b, i)
 	f.mdReport(&b, i)
+	f.mdOutside(&b, i, events)
 	f.mdTimeline(&b, events)
 	f.mdClosing(&b, i, followUps)
 	return strings.TrimRight(b.String(), "\n") + "\n", nil
@@ -46,7 +47,7 @@ func (f *incidentFlow) mdHeader(b *strings.Builder, i faultline.Incident) {
 	t := f.cat.T
 	fmt.Fprintf(b, "# %s %s\n\n", i.Ref(), t("md.title"))
 	rows := [][2]string{
-		{t("md.severity"), f.mdSeverity(i)}, {t("md.state"), f.stateName(string(i.State))},
+		{mdGradeLabel(t, i), f.mdSeverity(i)}, {t("md.state"), f.stateName(string(i.State))},
 		{t("md.reporter"), i.Reporter}, {t("md.declared"), f.fmtTime(i.CreatedAt)},
 		{t("md.handler"), orDash(i.Owner)}, {t("md.systems"), orDash(i.Systems)}, {t("md.noticed"), orDash(i.NoticedHow)},
 	}
@@ -64,6 +65,12 @@ func (f *incidentFlow) mdSeverity(i faultline.Incident) string {
 	if i.ClassifiedAt.IsZero() {
 		return markup.Plain(f.cat.T("sev.unconfirmed", sev))
 	}
+	if i.Level != "" {
+		sev = markup.Plain(f.cat.T("sev.national", levelName(f.cat, i.Level), sev))
+		if i.Category != "" {
+			sev = i.Category + " · " + sev
+		}
+	}
 	return fmt.Sprintf("%s (%s, %s)", sev, i.ClassifiedBy, f.fmtTime(i.ClassifiedAt))
 }
 
@@ -75,14 +82,48 @@ func (f *incidentFlow) mdReport(b *strings.Builder, i faultline.Incident) {
 		return
 	}
 	fmt.Fprintf(b, "%s\n\n", t("md.report_filed", f.fmtTime(i.ReportedAt), f.plainDuration(i.ReportedAt.Sub(i.CreatedAt))))
-	for _, r := range [][2]string{{t("inc.field.what"), i.Report.What}, {t("inc.field.actions"), i.Report.Actions},
-		{t("inc.field.impact"), orDash(i.Report.Impact)}, {t("inc.field.status"), orDash(i.Report.Status)}} {
+	rows := [][2]string{{t("inc.field.what"), i.Report.What}, {t("inc.field.actions"), i.Report.Actions},
+		{t("inc.field.impact"), orDash(i.Report.Impact)}, {t("inc.field.status"), orDash(i.Report.Status)}}
+	for _, r := range [][2]string{{t("inc.field.preliminary_cause"), i.Report.Cause}, {t("inc.field.pending"), i.Report.Pending},
+		{t("inc.field.help"), i.Report.Help}} {
+		if r[1] != "" {
+			rows = append(rows, r)
+		}
+	}
+	for _, r := range rows {
 		fmt.Fprintf(b, "- **%s:** %s\n", r[0], r[1])
 	}
 	b.WriteString("\n")
 	if i.Notice != faultline.NoticeNone {
 		fmt.Fprintf(b, "## %s\n\n%s (%s)\n\n> %s\n\n", t("md.notice"), t(noticeKeys[i.Notice]), orDash(i.NoticeBy), i.NoticeText)
 	}
+}
+
+// mdOutside is the outside report's part of the archive: its deadline,
+// when it was made, and every report and supplement.
+func (f *incidentFlow) mdOutside(b *strings.Builder, i faultline.Incident, events []faultline.Event) {
+	due, owed := f.outsideDue(i)
+	reports := outsideReports(events)
+	if !owed && len(reports) == 0 {
+		return
+	}
+	t := f.cat.T
+	fmt.Fprintf(b, "## %s\n\n", t("xr.made"))
+	if owed {
+		fmt.Fprintf(b, "%s\n\n", t("xr.due", f.set.Compliance.Authority, f.fmtTime(due)))
+		if !i.ExternalAt.IsZero() {
+			late := i.Outside.At.Sub(due)
+			if late > 0 {
+				fmt.Fprintf(b, "%s\n\n", t("xr.late", f.plainDuration(late)))
+			} else {
+				fmt.Fprintf(b, "%s\n\n", t("xr.in_time", f.plainDuration(-late)))
+			}
+		}
+	}
+	for _, o := range reports {
+		fmt.Fprintf(b, "- %s\n", f.outsideLine(o))
+	}
+	b.WriteString("\n")
 }
 
 func (f *incidentFlow) mdTimeline(b *strings.Builder, events []faultline.Event) {
@@ -94,7 +135,15 @@ func (f *incidentFlow) mdTimeline(b *strings.Builder, events []faultline.Event) 
 			what = f.mdStep(ev.Text)
 			switch {
 			case ev.Text == string(faultline.IncClassify):
-				what += ": " + markup.Plain(f.severityName(faultline.Severity(ev.Data)))
+				sev, national, _ := strings.Cut(ev.Data, " ")
+				what += ": " + markup.Plain(f.severityName(faultline.Severity(sev)))
+				if level, category, ok := strings.Cut(national, " "); ok {
+					what += " · " + markup.Plain(levelName(f.cat, faultline.Level(level))) + " · " + category
+				}
+			case ev.Text == string(faultline.IncExternal) || ev.Text == string(faultline.IncSupplement):
+				if o := outsideReports([]faultline.Event{ev}); len(o) == 1 {
+					what += ": " + f.outsideLine(o[0])
+				}
 			case ev.Data != "":
 				what += ": " + ev.Data
 			}
@@ -153,7 +202,8 @@ func mdCell(s string) string {
 // spreadsheets and scripts can rely on them whatever the language.
 var csvHeader = []string{"incident", "declared_at", "severity", "classified_at", "state", "reporter", "handler",
 	"description", "systems", "report_filed_at", "minutes_to_report", "notice", "closed_at", "cause", "measures",
-	"summary_filed_at", "followups", "followups_done"}
+	"summary_filed_at", "followups", "followups_done", "level", "category", "outside_due_at", "outside_reported_at",
+	"outside_reference", "supplements"}
 
 // IncidentsCSV writes the incidents declared in [from, to) as CSV, one row
 // each, times in the configured time zone.
@@ -194,6 +244,7 @@ func (f *incidentFlow) csvRow(i faultline.Incident, followUps []faultline.Follow
 	if !i.ReportedAt.IsZero() {
 		minutes = strconv.Itoa(int(i.ReportedAt.Sub(i.CreatedAt).Minutes()))
 	}
+	outsideDue, _ := f.outsideDue(i)
 	done := 0
 	for _, fu := range followUps {
 		if !fu.DoneAt.IsZero() {
@@ -202,5 +253,15 @@ func (f *incidentFlow) csvRow(i faultline.Incident, followUps []faultline.Follow
 	}
 	return []string{i.Ref(), stamp(i.CreatedAt), string(i.Severity), stamp(i.ClassifiedAt), string(i.State), i.Reporter,
 		i.Owner, i.Description, i.Systems, stamp(i.ReportedAt), minutes, string(i.Notice), stamp(i.ClosedAt), i.Cause,
-		i.Measures, stamp(i.SummaryAt), strconv.Itoa(len(followUps)), strconv.Itoa(done)}
+		i.Measures, stamp(i.SummaryAt), strconv.Itoa(len(followUps)), strconv.Itoa(done),
+		string(f.set.Compliance.levelOf(i)), i.Category, stamp(outsideDue), stamp(i.Outside.At), i.Outside.Reference, strconv.Itoa(i.Supplements)}
+}
+
+// mdGradeLabel names the archive's grade row: the national level's, or the
+// procedure's severity.
+func mdGradeLabel(t func(string, ...any) string, i faultline.Incident) string {
+	if i.Level != "" {
+		return t("inc.field.grade")
+	}
+	return t("md.severity")
 }

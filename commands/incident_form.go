@@ -3,6 +3,7 @@ package commands
 import (
 	"context"
 	"errors"
+	"slices"
 	"strings"
 	"time"
 
@@ -19,6 +20,7 @@ var incidentFormTitles = map[faultline.IncidentAction]string{
 	faultline.IncReport: "istep.title.report", faultline.IncClassify: "istep.title.classify",
 	faultline.IncRemedy: "istep.title.remedy", faultline.IncEdit: "istep.title.edit_notice",
 	faultline.IncClose: "istep.title.close", faultline.IncSummary: "istep.title.summary",
+	faultline.IncExternal: "istep.title.external", faultline.IncSupplement: "istep.title.supplement",
 }
 
 // declareModal is the form /incident opens: severity as the reporter sees
@@ -34,6 +36,41 @@ func (f *incidentFlow) declareModal(channel string) *Modal {
 			{ID: "noticed", Label: f.cat.T("inc.field.noticed"), Optional: true, MaxLength: 500},
 		},
 	}
+}
+
+func (f *incidentFlow) levelOptions() []Option {
+	out := make([]Option, 0, len(faultline.Levels))
+	for i := len(faultline.Levels) - 1; i >= 0; i-- { // gravest first, as the standard lists them
+		l := faultline.Levels[i]
+		out = append(out, Option{Value: string(l), Label: levelName(f.cat, l)})
+	}
+	return out
+}
+
+func (f *incidentFlow) categoryOptions() []Option {
+	out := make([]Option, len(f.set.Compliance.Categories))
+	for i, c := range f.set.Compliance.Categories {
+		out[i] = Option{Value: c, Label: c}
+	}
+	return out
+}
+
+func (f *incidentFlow) reportChannelOptions() []Option {
+	out := make([]Option, len(faultline.ReportChannels))
+	for i, c := range faultline.ReportChannels {
+		out[i] = Option{Value: c, Label: f.channelName(c)}
+	}
+	return out
+}
+
+// pendingOf is what a report form starts with as still being
+// investigated: the hour's report's for the first report; a supplement
+// starts empty, with what was pending as its hint.
+func pendingOf(i faultline.Incident, action faultline.IncidentAction) string {
+	if action == faultline.IncSupplement {
+		return ""
+	}
+	return i.Report.Pending
 }
 
 func (f *incidentFlow) severityOptions() []Option {
@@ -61,8 +98,38 @@ func (f *incidentFlow) form(inc faultline.Incident, action faultline.IncidentAct
 		r := inc.Report
 		md.Inputs = []Input{text("what", f.cat.T("inc.field.what"), true, false, r.What), text("actions", f.cat.T("inc.field.actions"), true, false, r.Actions),
 			text("impact", f.cat.T("inc.field.impact"), true, true, r.Impact), text("status", f.cat.T("inc.field.status"), false, true, r.Status)}
+		if f.set.Compliance.Operator.Known() {
+			// What the outside report asks for besides (报告内容).
+			md.Inputs = append(md.Inputs, text("cause", f.cat.T("inc.field.preliminary_cause"), true, true, r.Cause),
+				text("pending", f.cat.T("inc.field.pending"), true, true, r.Pending), text("help", f.cat.T("inc.field.help"), true, true, r.Help))
+		}
 	case faultline.IncClassify:
+		if f.set.Compliance.National {
+			md.Inputs = []Input{{ID: "level", Label: f.cat.T("inc.field.level"), Options: f.levelOptions(), Value: string(inc.Level)},
+				{ID: "category", Label: f.cat.T("inc.field.category"), Options: f.categoryOptions(), Value: inc.Category}}
+			break
+		}
 		md.Inputs = []Input{{ID: "severity", Label: f.cat.T("inc.field.severity"), Options: f.severityOptions(), Value: string(inc.Severity)}}
+	case faultline.IncExternal, faultline.IncSupplement:
+		o := inc.Outside
+		to := o.To
+		if to == "" {
+			to = f.set.Compliance.Authority
+		}
+		if action == faultline.IncSupplement {
+			md.Inputs = append(md.Inputs, text("text", f.cat.T("inc.field.supplement"), true, false, ""))
+		}
+		md.Inputs = append(md.Inputs,
+			Input{ID: "to", Label: f.cat.T("inc.field.outside_to"), Value: to, MaxLength: 200},
+			Input{ID: "channel", Label: f.cat.T("inc.field.outside_channel"), Options: f.reportChannelOptions(), Value: o.Channel},
+			Input{ID: "reference", Label: f.cat.T("inc.field.outside_ref"), Hint: f.cat.T("inc.field.outside_ref_hint"), Optional: true, MaxLength: 100},
+			Input{ID: "at", Label: f.cat.T("inc.field.outside_at"), Hint: f.cat.T("inc.field.outside_at_hint"), Optional: true, MaxLength: 16},
+			text("pending", f.cat.T("inc.field.pending"), true, true, pendingOf(inc, action)))
+		if action == faultline.IncSupplement && inc.Outside.Pending != "" {
+			// What is left is written anew: empty when the supplement settles it.
+			last := &md.Inputs[len(md.Inputs)-1]
+			last.Value, last.Hint = "", f.cat.T("inc.field.pending_was", markup.Escape(oneLine(inc.Outside.Pending, 150)))
+		}
 	case faultline.IncRemedy:
 		md.Inputs = []Input{text("action", f.cat.T("inc.field.remedy"), true, false, "")}
 	case faultline.IncEdit:
@@ -139,11 +206,36 @@ func (f *incidentFlow) input(action faultline.IncidentAction, v map[string]strin
 	var in faultline.IncidentInput
 	switch action {
 	case faultline.IncReport:
-		in.Report = faultline.IncidentReport{What: trim("what"), Actions: trim("actions"), Impact: trim("impact"), Status: trim("status")}
+		in.Report = faultline.IncidentReport{What: trim("what"), Actions: trim("actions"), Impact: trim("impact"), Status: trim("status"),
+			Cause: trim("cause"), Pending: trim("pending"), Help: trim("help")}
 		return in, "what", nil
 	case faultline.IncClassify:
+		if f.set.Compliance.National {
+			in.Level, in.Category = faultline.Level(trim("level")), trim("category")
+			if !in.Level.Known() {
+				return in, "level", map[string]string{"level": f.cat.T("inc.need_level")}
+			}
+			if !slices.Contains(f.set.Compliance.Categories, in.Category) {
+				return in, "category", map[string]string{"category": f.cat.T("inc.need_category", markup.Escape(strings.Join(f.set.Compliance.Categories, "、")))}
+			}
+			return in, "level", nil
+		}
 		in.Severity = faultline.Severity(trim("severity"))
 		return in, "severity", nil
+	case faultline.IncExternal, faultline.IncSupplement:
+		at, ok := f.parseWhen(v["at"])
+		if !ok {
+			return in, "at", map[string]string{"at": f.cat.T("inc.bad_when", markup.Escape(trim("at")))}
+		}
+		in.Outside = faultline.OutsideReport{To: trim("to"), Channel: trim("channel"), Reference: trim("reference"), At: at,
+			Pending: trim("pending"), Text: trim("text")}
+		if in.Outside.Channel != "" && !slices.Contains(faultline.ReportChannels, in.Outside.Channel) {
+			return in, "channel", map[string]string{"channel": f.cat.T("inc.bad_channel")}
+		}
+		if action == faultline.IncSupplement {
+			return in, "text", nil
+		}
+		return in, "to", nil
 	case faultline.IncRemedy:
 		in.Remedy = trim("action")
 		return in, "action", nil

@@ -16,19 +16,19 @@ var (
 		faultline.IncTake: "istep.take", faultline.IncReport: "istep.report", faultline.IncClassify: "istep.classify",
 		faultline.IncRemedy: "istep.remedy", faultline.IncApprove: "istep.approve_notice", faultline.IncReject: "istep.reject_notice",
 		faultline.IncEdit: "istep.edit_notice", faultline.IncClose: "istep.close", faultline.IncSummary: "istep.summary",
-		faultline.IncExternal: "istep.external",
+		faultline.IncExternal: "istep.external", faultline.IncSupplement: "istep.supplement",
 	}
 	incidentButtonKeys = map[faultline.IncidentAction]string{
 		faultline.IncTake: "ibutton.take", faultline.IncReport: "ibutton.report", faultline.IncClassify: "ibutton.classify",
 		faultline.IncRemedy: "ibutton.remedy", faultline.IncApprove: "ibutton.approve_notice", faultline.IncReject: "ibutton.reject_notice",
 		faultline.IncEdit: "ibutton.edit_notice", faultline.IncClose: "ibutton.close", faultline.IncSummary: "ibutton.summary",
-		faultline.IncExternal: "ibutton.external",
+		faultline.IncExternal: "ibutton.external", faultline.IncSupplement: "ibutton.supplement",
 	}
 	incidentDoneKeys = map[faultline.IncidentAction]string{
 		faultline.IncTake: "idone.take", faultline.IncReport: "idone.report", faultline.IncClassify: "idone.classify",
 		faultline.IncRemedy: "idone.remedy", faultline.IncApprove: "idone.approve_notice", faultline.IncReject: "idone.reject_notice",
 		faultline.IncEdit: "idone.edit_notice", faultline.IncClose: "idone.close", faultline.IncSummary: "idone.summary",
-		faultline.IncExternal: "idone.external",
+		faultline.IncExternal: "idone.external", faultline.IncSupplement: "idone.supplement",
 	}
 )
 
@@ -78,8 +78,14 @@ func (f *incidentFlow) refused(inc faultline.Incident, err error) string {
 // step applies action to inc (as read) and commits it with its messages and
 // clocks, reading it again after a concurrent change, like the fault flow.
 func (f *incidentFlow) step(ctx context.Context, inc faultline.Incident, by faultline.Actor, action faultline.IncidentAction, in faultline.IncidentInput) (Response, bool) {
+	if action == faultline.IncClassify && in.Level != "" {
+		in.Severity = f.set.Compliance.severityOf(in.Level)
+	}
 	if action == faultline.IncClassify && in.NoticeText == "" {
 		in.NoticeText = f.cat.T("notice.template", f.severityName(in.Severity))
+	}
+	if action == faultline.IncExternal || action == faultline.IncSupplement {
+		in.Supplement = f.set.Compliance.Supplement
 	}
 	for attempt := 0; attempt < 3; attempt++ {
 		next, err := inc.Apply(action, by, f.now(), in)
@@ -139,12 +145,13 @@ func (f *incidentFlow) change(before, after faultline.Incident, action faultline
 	case faultline.IncApprove:
 		// Exactly the approved text, and nothing else, goes to the company.
 		c.Out = append(c.Out, faultline.Outgoing{Kind: faultline.OutPost, Message: faultline.Message{Channel: f.set.AnnouncementsChannel, Text: markup.Escape(after.NoticeText)}})
+		c.Out = append(c.Out, f.hooks(HookNotices, hookNote{textKey: "hook.notice", ref: after.Ref(), detail: markup.Escape(after.NoticeText), public: true})...)
 	case faultline.IncClose:
 		f.closeEffects(&c, after)
 	case faultline.IncSummary:
 		f.summaryEffects(&c, after, in)
-	case faultline.IncExternal:
-		c.CancelTimers = []faultline.TimerKind{faultline.TimerExternal}
+	case faultline.IncExternal, faultline.IncSupplement:
+		f.outsideEffects(&c, after, action)
 	}
 	return c
 }
@@ -153,7 +160,12 @@ func (f *incidentFlow) change(before, after faultline.Incident, action faultline
 func incidentDetail(i faultline.Incident, action faultline.IncidentAction, in faultline.IncidentInput) string {
 	switch action {
 	case faultline.IncClassify:
+		if i.Level != "" {
+			return string(i.Severity) + " " + string(i.Level) + " " + i.Category
+		}
 		return string(i.Severity)
+	case faultline.IncExternal, faultline.IncSupplement:
+		return outsideDetail(in.Outside)
 	case faultline.IncRemedy:
 		return in.Remedy
 	case faultline.IncEdit, faultline.IncApprove:
@@ -172,6 +184,9 @@ func (f *incidentFlow) stepNote(i faultline.Incident, action faultline.IncidentA
 	case faultline.IncReport:
 		return f.reportText(i, by)
 	case faultline.IncClassify:
+		if i.Level != "" {
+			return f.cat.T("inote.classify_national", who, i.Ref(), levelName(f.cat, i.Level), markup.Escape(orDash(i.Category)), f.severityName(i.Severity))
+		}
 		return f.cat.T("inote.classify", who, i.Ref(), f.severityName(i.Severity))
 	case faultline.IncRemedy:
 		return f.cat.T("inote.remedy", who, markup.Escape(in.Remedy))
@@ -185,8 +200,8 @@ func (f *incidentFlow) stepNote(i faultline.Incident, action faultline.IncidentA
 	case faultline.IncSummary:
 		return f.cat.T("inote.summary", who, i.Ref(), markup.Escape(i.Summary.Cause),
 			markup.Escape(i.Summary.Responsibility), markup.Escape(i.Summary.Lessons))
-	case faultline.IncExternal:
-		return f.cat.T("inote.external", who, markup.Escape(f.externalDuty(i).Authority))
+	case faultline.IncExternal, faultline.IncSupplement:
+		return f.outsideNote(i, action, by, in.Outside)
 	}
 	return ""
 }
@@ -215,13 +230,7 @@ func (f *incidentFlow) classifyEffects(c *faultline.Change, before, after faultl
 	case before.Notice == faultline.NoticeDraft && after.Notice == faultline.NoticeNone:
 		c.Out = append(c.Out, f.note(f.cat.T("inote.notice_withdrawn")))
 	}
-	duty := f.externalDuty(after)
-	if duty.Authority != "" && after.ExternalAt.IsZero() && f.externalDuty(before).Authority == "" {
-		due := after.CreatedAt.Add(duty.Within)
-		c.SetTimers = append(c.SetTimers, faultline.Timer{Kind: faultline.TimerExternal, DueAt: due})
-		c.Out = append(c.Out, f.note(f.cat.T("inote.external_due", f.members(duty.Role),
-			markup.Escape(duty.Authority), f.fmtTime(due), markup.Escape(orDash(duty.Note)))))
-	}
+	f.outsideClock(c, before, after)
 }
 
 // noticeDraft shows the draft notice in the thread with the department
@@ -269,18 +278,4 @@ func (f *incidentFlow) summaryEffects(c *faultline.Change, i faultline.Incident,
 		}))
 	}
 	c.Out = append(c.Out, f.note(strings.Join(lines, "\n")))
-}
-
-// externalDuty is the outside reporting duty for the incident's severity,
-// or a zero duty.
-func (f *incidentFlow) externalDuty(i faultline.Incident) ExternalDuty {
-	if i.ClassifiedAt.IsZero() {
-		return ExternalDuty{}
-	}
-	for _, d := range f.set.External {
-		if d.Severity == i.Severity {
-			return d
-		}
-	}
-	return ExternalDuty{}
 }

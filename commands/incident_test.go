@@ -81,7 +81,13 @@ func TestIncidentEndToEnd(t *testing.T) {
 			TS: "1700000100.000001", User: "U0SEC", Text: "mail gateway rule added"}); err != nil {
 			t.Fatal(err)
 		}
-		h.press("U0SEC", "incident_external", "I-1")
+		if form := h.press("U0SEC", "incident_external", "I-1"); form.Modal == nil || form.Modal.Inputs[0].Value != "属地省级网信部门" {
+			t.Fatalf("the outside report's form does not name the authority: %+v", form)
+		}
+		h.submit("U0SEC", "incident_external", "I-1", map[string]string{"to": "属地省级网信部门", "channel": "hotline", "reference": "R-1"})
+		if i := h.incident(1); i.ExternalAt.IsZero() || i.Outside.Channel != "hotline" || i.Outside.Reference != "R-1" {
+			t.Fatalf("the outside report is not recorded: %+v", i)
+		}
 		h.submit("U0SEC", "incident_close", "I-1", map[string]string{"cause": "user clicked a phishing link", "measures": "reset, block, training", "owner": "U0SUPER"})
 		if i := h.incident(1); i.State != faultline.IncClosed || i.SummaryOwner != "U0SUPER" {
 			t.Fatalf("closed: %+v", i)
@@ -196,7 +202,7 @@ func TestIncidentExportGolden(t *testing.T) {
 			faultline.RoleInfoManager: {"U0SEC"}, faultline.RoleDeptHead: {"U0HEAD"}, faultline.RoleExec: {"U0EXEC"},
 			faultline.RoleMaintainer: {"U0TECH"},
 		}
-		set.Incident.ReportReminders, set.Incident.SummaryReminders, set.External = nil, nil, nil
+		set.Incident.ReportReminders, set.Incident.SummaryReminders, set.Compliance.Operator = nil, nil, faultline.OperatorNone
 	})
 	h.command("U0REP", "/incident 财务部电脑弹出勒索软件提示，共享盘文件被加密 | 部分文件名带 .locked")
 	h.advance(5 * time.Minute)

@@ -45,18 +45,22 @@ func (f *incidentFlow) head(i faultline.Incident) faultline.Message {
 		{Label: f.cat.T("field.reporter"), Value: markup.Mention(i.Reporter)},
 		{Label: f.cat.T("field.state"), Value: f.stateName(string(i.State))},
 		{Label: f.cat.T("inc.field.handler"), Value: f.owner(i.Owner)},
-		{Label: f.cat.T("inc.field.severity"), Value: f.severityText(i)},
+		{Label: f.gradeLabel(i), Value: f.severityText(i)},
 		{Label: f.cat.T("inc.field.declared"), Value: f.fmtTime(i.CreatedAt)},
 		{Label: f.cat.T("inc.field.report"), Value: f.reportState(i)},
+	}
+	if _, owed := f.outsideDue(i); owed || !i.ExternalAt.IsZero() {
+		// Next to the internal report: the two clocks of the first hours.
+		fields = append(fields, faultline.Field{Label: f.cat.T("inc.field.external"), Value: f.outsideState(i)})
+	}
+	if i.Category != "" {
+		fields = append(fields, faultline.Field{Label: f.cat.T("inc.field.category"), Value: markup.Escape(i.Category)})
 	}
 	if i.Systems != "" {
 		fields = append(fields, faultline.Field{Label: f.cat.T("inc.field.systems"), Value: markup.Escape(i.Systems)})
 	}
 	if i.Notice != faultline.NoticeNone {
 		fields = append(fields, faultline.Field{Label: f.cat.T("inc.field.notice"), Value: f.cat.T(noticeKeys[i.Notice])})
-	}
-	if duty := f.externalDuty(i); duty.Authority != "" {
-		fields = append(fields, faultline.Field{Label: f.cat.T("inc.field.external"), Value: f.externalState(i, duty)})
 	}
 	return faultline.Message{
 		Channel: f.set.IncidentsChannel,
@@ -72,6 +76,8 @@ func (f *incidentFlow) severityText(i faultline.Incident) string {
 		return f.cat.T("sev.none")
 	case i.ClassifiedAt.IsZero():
 		return f.cat.T("sev.unconfirmed", f.severityName(i.Severity))
+	case i.Level != "":
+		return f.cat.T("sev.national", levelName(f.cat, i.Level), f.severityName(i.Severity)) + " · " + markup.Mention(i.ClassifiedBy)
 	}
 	return f.severityName(i.Severity) + " · " + markup.Mention(i.ClassifiedBy)
 }
@@ -83,13 +89,6 @@ func (f *incidentFlow) reportState(i faultline.Incident) string {
 	return f.cat.T("inc.report_due", f.fmtTime(i.CreatedAt.Add(f.set.Incident.Report)))
 }
 
-func (f *incidentFlow) externalState(i faultline.Incident, duty ExternalDuty) string {
-	if !i.ExternalAt.IsZero() {
-		return f.cat.T("inc.external_done", markup.Escape(duty.Authority), markup.Mention(i.ExternalBy), f.fmtTime(i.ExternalAt))
-	}
-	return f.cat.T("inc.external_due", markup.Escape(duty.Authority), f.fmtTime(i.CreatedAt.Add(duty.Within)))
-}
-
 // buttons are the steps the state allows that are pressed on the head
 // message; the notice's own buttons are on its draft.
 func (f *incidentFlow) buttons(i faultline.Incident) []faultline.Button {
@@ -99,7 +98,11 @@ func (f *incidentFlow) buttons(i faultline.Incident) []faultline.Button {
 		case faultline.IncApprove, faultline.IncReject, faultline.IncEdit:
 			continue
 		case faultline.IncExternal:
-			if f.externalDuty(i).Authority == "" || !i.ExternalAt.IsZero() {
+			if !f.outsideOwed(i) {
+				continue
+			}
+		case faultline.IncSupplement:
+			if i.ExternalAt.IsZero() {
 				continue
 			}
 		}
@@ -198,7 +201,15 @@ func (f *incidentFlow) show(ctx context.Context, user, rest string) Response {
 // export posts the incident's record as Markdown in its own thread, in the
 // private channel, for the archive (记录事故档案).
 func (f *incidentFlow) export(ctx context.Context, user, rest string) Response {
-	ref, _ := cut(rest)
+	ref, more := cut(rest)
+	external := false
+	switch strings.Join(strings.Fields(more), " ") {
+	case "":
+	case "--form external", "--form=external", "external":
+		external = true
+	default:
+		return f.say(f.cat.T("inc.export_usage"))
+	}
 	inc, refused := f.lookup(ctx, user, ref)
 	if refused != nil {
 		return *refused
@@ -206,13 +217,31 @@ func (f *incidentFlow) export(ctx context.Context, user, rest string) Response {
 	if !faultline.MayReadIncidents(f.actor(user).Roles) {
 		return f.say(f.cat.T("refuse.role", f.cat.T("istep.export"), f.roleNames(faultline.SecurityRoles)))
 	}
-	text, err := f.markdown(ctx, inc)
-	if err != nil {
-		return f.internal(ctx, "export incident", err)
+	var body string
+	if external {
+		md, plain, err := f.externalReport(ctx, inc)
+		if err != nil {
+			return f.internal(ctx, "export incident", err)
+		}
+		body = "```\n" + markup.Escape(md) + "\n```\n" + f.cat.T("xr.plain") + "\n```\n" + markup.Escape(plain) + "```"
+	} else {
+		text, err := f.markdown(ctx, inc)
+		if err != nil {
+			return f.internal(ctx, "export incident", err)
+		}
+		body = "```\n" + markup.Escape(text) + "\n```"
 	}
-	body := "```\n" + markup.Escape(text) + "\n```"
 	if err := f.commit(ctx, faultline.Change{IncidentID: inc.ID, Out: []faultline.Outgoing{f.note(body)}}); err != nil {
 		return f.internal(ctx, "export incident", err)
 	}
 	return f.say(f.cat.T("inc.exported", inc.Ref()))
+}
+
+// gradeLabel names the grade's field: the national level's, or the
+// procedure's severity.
+func (f *incidentFlow) gradeLabel(i faultline.Incident) string {
+	if i.Level != "" {
+		return f.cat.T("inc.field.grade")
+	}
+	return f.cat.T("inc.field.severity")
 }

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/faultline/faultline"
+	"github.com/faultline/faultline/catalog"
 	"github.com/faultline/faultline/markup"
 )
 
@@ -97,6 +98,8 @@ func (f *monitorFlow) open(ctx context.Context, t target, c faultline.PathCheck,
 	if err != nil {
 		return ticket, err
 	}
+	change.Out = append(change.Out, f.hooks(HookOutages, hookNote{textKey: "hook.outage_open", ref: ticket.Ref(),
+		level: func(catalog.Catalog) string { return t.name }, at: ticket.CreatedAt, detail: markup.Escape(oneLine(desc, 300))})...)
 	return ticket, f.commit(ctx, change)
 }
 
@@ -122,6 +125,8 @@ func (f *monitorFlow) recovery(ctx context.Context, faultID int64, t target, c f
 	if len(ticket.People()) > 0 && ticket.State != faultline.FaultClosed && ticket.State != faultline.FaultConfirmed {
 		out = append(out, f.faults.askReporters(ticket)...) // everyone who reported it is asked
 	}
+	out = append(out, f.hooks(HookOutages, hookNote{textKey: "hook.outage_recovered", ref: ticket.Ref(),
+		level: func(catalog.Catalog) string { return t.name }, at: f.now()})...)
 	return faultline.Change{FaultID: ticket.ID, Out: out}
 }
 

@@ -51,6 +51,7 @@ type outbox struct {
 	*flow
 	store     OutboxStore
 	poster    Poster
+	hooks     HookSender
 	faults    *faultFlow
 	incidents *incidentFlow
 
@@ -103,8 +104,11 @@ func (s *outbox) deliverDue(ctx context.Context) (tried int, wait time.Duration,
 }
 
 func pacingChannel(o faultline.Outgoing) string {
-	if o.Kind == faultline.OutDM {
+	switch o.Kind {
+	case faultline.OutDM:
 		return "dm:" + o.User
+	case faultline.OutWebhook:
+		return "hook:" + o.Message.Channel
 	}
 	return o.Message.Channel
 }
@@ -119,7 +123,14 @@ func (s *outbox) deliver(ctx context.Context, o faultline.Outgoing, now time.Tim
 		return false, 0, err
 	}
 	ch := pacingChannel(o)
-	if s.set.Pace > 0 {
+	if o.Kind == faultline.OutWebhook {
+		// A robot takes so many a minute (DingTalk and WeCom 20), and
+		// silences one that sends more: spaced evenly, one at a time.
+		wait, err := s.store.TakePace(ctx, ch, now, s.hookPace(o.Message.Channel), 1)
+		if err != nil || wait > 0 {
+			return false, wait, errors.Join(err, s.store.OutgoingRetry(ctx, o, now.Add(wait), o.Error, false))
+		}
+	} else if s.set.Pace > 0 {
 		wait, err := s.store.TakePace(ctx, ch, now, s.set.Pace, s.burst())
 		if err != nil || wait > 0 {
 			return false, wait, errors.Join(err, s.store.OutgoingRetry(ctx, o, now.Add(wait), o.Error, false))
@@ -215,6 +226,11 @@ func (s *outbox) send(ctx context.Context, o faultline.Outgoing) (channel, ts st
 	switch o.Kind {
 	case faultline.OutHead, faultline.OutUpdate:
 		return s.sendHead(ctx, o)
+	case faultline.OutWebhook:
+		if s.hooks == nil {
+			return "", "", errGone{"no webhook sender is configured for " + o.Message.Channel}
+		}
+		return pacingChannel(o), "", s.hooks.SendHook(ctx, o.Message.Channel, o.Message.Text)
 	case faultline.OutDM:
 		ch, err := s.poster.OpenDM(ctx, o.User)
 		if err != nil {

@@ -254,6 +254,13 @@ type Poster interface {
 	UserGone(ctx context.Context, user string) (bool, error)
 }
 
+// HookSender posts text to a group robot (DingTalk, Feishu, WeCom) by its
+// configured name. Its errors say, as the Poster's do, whether to wait
+// (RetryAfter), give up (Permanent, with a Remedy) or try again.
+type HookSender interface {
+	SendHook(ctx context.Context, name, text string) error
+}
+
 // Responder answers the person who issued a command or pressed a button,
 // after the immediate reply (Slack's response_url; the console's screen).
 type Responder interface {

@@ -39,6 +39,7 @@ type Deps struct {
 	Store     Store
 	Pinger    Pinger
 	Poster    Poster
+	Hooks     HookSender // nil when no webhook is configured
 	Settings  Settings
 	Now       func() time.Time
 	Log       *slog.Logger
@@ -77,7 +78,7 @@ func New(d Deps) *Service {
 		flow: base, faults: faults, incidents: incidents, duties: duties, timers: d.Store, tasks: d.Store, requests: d.Store, audit: d.Store,
 		retention: cmp.Or(d.Retention, 7*24*time.Hour),
 		schedules: &scheduleFlow{flow: base, store: d.Store, digests: d.Store, sched: d.Scheduler, monitors: monitors},
-		outbox:    &outbox{flow: base, store: d.Store, poster: d.Poster, faults: faults, incidents: incidents},
+		outbox:    &outbox{flow: base, store: d.Store, poster: d.Poster, hooks: d.Hooks, faults: faults, incidents: incidents},
 	}
 }
 

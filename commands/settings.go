@@ -32,7 +32,8 @@ type Settings struct {
 	AnnouncementsChannel string          // company notices, once approved
 	IncidentEscalation   faultline.Chain // the chain an overdue report or summary climbs
 	Incident             IncidentClocks
-	External             []ExternalDuty
+	Compliance           ComplianceSettings
+	Hooks                []HookSpec // group robots that receive some messages too
 	// Pace is the least time between two messages to one channel (Slack
 	// allows about one a second); 0 sends as fast as possible.
 	Pace time.Duration
@@ -126,16 +127,6 @@ type IncidentClocks struct {
 	Summary          time.Duration   // the summary report is due this long after closing
 	ReportReminders  []time.Duration // remind when this much time is left before the report is due
 	SummaryReminders []time.Duration // the same, for the summary
-}
-
-// ExternalDuty is a duty to report incidents of a severity to an outside
-// authority within a time; all of it comes from the config.
-type ExternalDuty struct {
-	Severity  faultline.Severity
-	Within    time.Duration
-	Authority string
-	Role      faultline.Role
-	Note      string
 }
 
 func (set Settings) defaultGrace() time.Duration {

@@ -35,7 +35,9 @@ type Config struct {
 	Monitors      []Monitor                   `yaml:"monitors"`
 	Announcements []Announcement              `yaml:"announcements"`
 	Probe         Probe                       `yaml:"probe"`
-	External      []ExternalReport            `yaml:"external_reports"`
+	Compliance    Compliance                  `yaml:"compliance"`
+	Retention     Retention                   `yaml:"retention"`
+	Webhooks      []Webhook                   `yaml:"webhooks"`
 	Calendar      Calendar                    `yaml:"calendar"`
 	Digest        Digest                      `yaml:"digest"`
 	Outbox        Outbox                      `yaml:"outbox"`
@@ -139,18 +141,6 @@ type Announcement struct {
 	Schedule string `yaml:"schedule"`
 	Channel  string `yaml:"channel"` // default Channels.Announcements
 	Text     string `yaml:"text"`
-}
-
-// ExternalReport is a duty to report an incident of a severity to an
-// outside authority within a time (for example a regulator's hours-level
-// deadline for significant network security incidents). Nothing about it
-// is built in: the severities, deadlines and wording come from here.
-type ExternalReport struct {
-	Severity  faultline.Severity `yaml:"severity"`  // general, major or critical
-	Within    time.Duration      `yaml:"within"`    // from the declaration
-	Authority string             `yaml:"authority"` // whom to report to, as people say it
-	Role      faultline.Role     `yaml:"role"`      // who is reminded; default info_manager
-	Note      string             `yaml:"note"`      // how to report: a phone, a form, a link
 }
 
 // Calendar limits duty reminders and escalations to working time: working

@@ -27,11 +27,22 @@ func TestBadFiles(t *testing.T) {
 			`testdata/bad-unknown-key.yaml:8: sites[0].path[1]: unknown key "hots" in a hop; known keys: name, host, kind, device, line`},
 		{"bad-no-faults-channel.yaml",
 			`testdata/bad-no-faults-channel.yaml:2: channels.faults: the faults channel is required: tickets are posted there; give its ID (like C0123ABCD) under channels: faults:`},
-		{"bad-external.yaml",
-			"testdata/bad-external.yaml:7: external_reports[0].severity: \"catastrophic\" is not a severity; use general, major or critical\n" +
-				"testdata/bad-external.yaml:8: external_reports[0].within: must be longer than zero\n" +
-				"testdata/bad-external.yaml:9: external_reports[0].authority: say whom the incident is reported to, e.g. the local cyberspace administration\n" +
-				"testdata/bad-external.yaml:10: external_reports[0].role: \"janitor\" is not a role; use one of dept_head, it_supervisor, project_lead, info_manager, developer, sysadmin, maintainer, exec, hq_netadmin"},
+		{"bad-external.yaml", `testdata/bad-external.yaml:7: compliance.operator: "bank" is not an operator type; use cii (critical information infrastructure, 1 hour), state_organ (central and state organs, 2 hours), other (4 hours), or leave it out for none
+testdata/bad-external.yaml:8: compliance.scheme: "gbt" is not a grading scheme; use procedure (一般 / 重要 / 紧急) or national (GB/T 20986-2023: 一般 / 较大 / 重大 / 特别重大)
+testdata/bad-external.yaml:9: compliance.levels.huge: "huge" is not a national level; use general, significant, serious or extraordinary
+testdata/bad-external.yaml:9: compliance.levels.significant: "urgent" is not a procedure severity; use general, major or critical
+testdata/bad-external.yaml:10: compliance.deadlines.general: an incident graded general is not reported outside; deadlines are for significant, serious and extraordinary
+testdata/bad-external.yaml:11: compliance.role: "janitor" is not a role; use one of dept_head, it_supervisor, project_lead, info_manager, developer, sysadmin, maintainer, exec, hq_netadmin
+testdata/bad-external.yaml:13: retention.incidents: 720h is under six months; the Cybersecurity Law (第二十一条) keeps network logs at least six months: use 4392h (183 days) or more
+testdata/bad-external.yaml:15: webhooks[0].secret: a dingtalk robot must be set to sign (加签 / 签名校验) and its secret given here, so nobody else can post as it
+testdata/bad-external.yaml:19: webhooks[1].name: "ops" names two webhooks
+testdata/bad-external.yaml:20: webhooks[1].kind: "slack" is not a webhook kind; use dingtalk, feishu or wecom
+testdata/bad-external.yaml:21: webhooks[1].url: needs the robot's webhook address, https://…
+testdata/bad-external.yaml:22: webhooks[1].send[0]: "gossip" is not something a webhook receives; use escalations, notices, outages or overdue
+testdata/bad-external.yaml:23: webhooks[1].detail: "everything" is not a detail level; use minimal (number, level and deadline) or full
+testdata/bad-external.yaml:26: webhooks[2].url: a WeCom robot's address carries its key: https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=…
+testdata/bad-external.yaml:27: webhooks[2].secret: a WeCom robot does not sign; its key is in the url, so leave secret out`},
+		{"old-external.yaml", `testdata/old-external.yaml:6: external_reports is replaced by compliance: set compliance.operator (cii, state_organ or other) and the outside report's deadlines follow the regulation; compliance.deadlines, .authority and .note adjust them`},
 		{"bad-kind.yaml",
 			`testdata/bad-kind.yaml:6: sites[0].path[0].kind: "swtich" is not a hop kind; use device, line or hq`},
 		{"bad-dangling-device.yaml",
@@ -116,7 +127,7 @@ testdata/bad-many.yaml:40: announcements[0].text: an announcement needs text to 
 testdata/bad-many.yaml:40: announcements[0].channel: an announcement needs a channel: give channel: here or set channels.announcements
 testdata/bad-many.yaml:42: probe.count: must be between 1 and 20
 testdata/bad-many.yaml:43: probe.concurrency: "lots" is not a whole number
-testdata/bad-many.yaml:44: unknown key "env" at the top level; known keys: timezone, language, channels, roles, sites, devices, lines, backups, deadlines, escalation, monitors, announcements, probe, external_reports, calendar, digest, outbox, outages, maintenance`
+testdata/bad-many.yaml:44: unknown key "env" at the top level; known keys: timezone, language, channels, roles, sites, devices, lines, backups, deadlines, escalation, monitors, announcements, probe, compliance, retention, webhooks, calendar, digest, outbox, outages, maintenance`
 
 func TestParseProblems(t *testing.T) {
 	t.Parallel()

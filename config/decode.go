@@ -38,7 +38,9 @@ var sections = map[reflect.Type]string{
 	reflect.TypeOf(Monitor{}):          "in a monitor",
 	reflect.TypeOf(Announcement{}):     "in an announcement",
 	reflect.TypeOf(Probe{}):            "in probe",
-	reflect.TypeOf(ExternalReport{}):   "in an external report duty",
+	reflect.TypeOf(Compliance{}):       "in compliance",
+	reflect.TypeOf(Retention{}):        "in retention",
+	reflect.TypeOf(Webhook{}):          "in a webhook",
 	reflect.TypeOf(Calendar{}):         "in calendar",
 	reflect.TypeOf(Digest{}):           "in digest",
 }
@@ -142,6 +144,11 @@ func decodeProblem(line int, msg string, col *collector) {
 	col.at(line, "", "%s", msg)
 }
 
+// replacedByNow are top-level keys of earlier versions, with what took their place.
+var replacedByNow = map[string]string{
+	"external_reports": "external_reports is replaced by compliance: set compliance.operator (cii, state_organ or other) and the outside report's deadlines follow the regulation; compliance.deadlines, .authority and .note adjust them",
+}
+
 // unknownKey reports a key its mapping does not know, with the keys it does.
 func unknownKey(line int, key string, t reflect.Type, col *collector) {
 	path, _ := col.ix.findKey(line, key)
@@ -150,6 +157,10 @@ func unknownKey(line int, key string, t reflect.Type, col *collector) {
 		section = s
 	}
 	msg := "unknown key " + strconv.Quote(key) + " " + section
+	if replaced, ok := replacedByNow[key]; ok && t == reflect.TypeOf(Config{}) {
+		col.at(line, "", "%s", replaced)
+		return
+	}
 	if keys := knownKeys(t); len(keys) > 0 {
 		msg += "; known keys: " + strings.Join(keys, ", ")
 	}

@@ -30,10 +30,10 @@ func (c *Config) applyDefaults() {
 	if c.Digest.To == "" {
 		c.Digest.To = faultline.RoleDeptHead
 	}
-	for i := range c.External {
-		if c.External[i].Role == "" {
-			c.External[i].Role = faultline.RoleInfoManager
-		}
+	c.Compliance.applyDefaults()
+	c.Retention.applyDefaults()
+	for i := range c.Webhooks {
+		c.Webhooks[i].applyDefaults()
 	}
 	if len(c.Escalation.Fault) == 0 {
 		c.Escalation.Fault = []faultline.Role{faultline.RoleMaintainer, faultline.RoleITSupervisor, faultline.RoleDeptHead, faultline.RoleHQNetadmin}

@@ -28,7 +28,7 @@ func validate(c *Config, col *collector) {
 	checkLines(c, col)
 	checkBackups(c, col)
 	checkDeadlines(c, col)
-	checkExternal(c, col)
+	checkCompliance(c, col)
 	checkCalendar(c, col)
 	if c.Digest.Schedule != "" {
 		checkSchedule(col, "digest.schedule", "the digest", c.Digest.Schedule)
@@ -187,26 +187,6 @@ func checkDeadlines(c *Config, col *collector) {
 	}
 	for i, r := range d.IncidentSummaryReminders {
 		checkPositive(col, fmt.Sprintf("deadlines.incident_summary_reminders[%d]", i), r)
-	}
-}
-
-// checkExternal checks the outside reporting duties: a severity, a
-// positive deadline, whom to report to, and a known role to remind.
-func checkExternal(c *Config, col *collector) {
-	for i, e := range c.External {
-		p := fmt.Sprintf("external_reports[%d]", i)
-		switch e.Severity {
-		case faultline.SevGeneral, faultline.SevMajor, faultline.SevCritical:
-		default:
-			col.add(p+".severity", "%q is not a severity; use general, major or critical", e.Severity)
-		}
-		checkPositive(col, p+".within", e.Within)
-		if strings.TrimSpace(e.Authority) == "" {
-			col.add(p+".authority", "say whom the incident is reported to, e.g. the local cyberspace administration")
-		}
-		if e.Role != "" {
-			checkRole(col, p+".role", e.Role)
-		}
 	}
 }
 

@@ -15,39 +15,45 @@ import (
 )
 
 type incidentRow struct {
-	ID           int64 `gorm:"primaryKey"`
-	Number       int64
-	Description  string
-	Systems      string
-	NoticedHow   string
-	Reporter     string
-	State        string
-	Owner        string
-	Severity     string
-	Channel      string
-	MessageTS    string `gorm:"column:message_ts"`
-	CreatedAt    time.Time
-	UpdatedAt    time.Time
-	ClassifiedBy string
-	ClassifiedAt *time.Time
-	TakenAt      *time.Time
-	ReportedAt   *time.Time
-	ClosedAt     *time.Time
-	SummaryAt    *time.Time
-	Report       string // JSON
-	Cause        string
-	Measures     string
-	SummaryOwner string
-	Summary      string // JSON
-	Notice       string
-	NoticeText   string
-	NoticeBy     string
-	ExternalBy   string
-	ExternalAt   *time.Time
-	EscLevel     int
-	SummaryLevel int
-	Version      int
-	RequestKey   *string
+	ID            int64 `gorm:"primaryKey"`
+	Number        int64
+	Description   string
+	Systems       string
+	NoticedHow    string
+	Reporter      string
+	State         string
+	Owner         string
+	Severity      string
+	Channel       string
+	MessageTS     string `gorm:"column:message_ts"`
+	CreatedAt     time.Time
+	UpdatedAt     time.Time
+	ClassifiedBy  string
+	ClassifiedAt  *time.Time
+	TakenAt       *time.Time
+	ReportedAt    *time.Time
+	ClosedAt      *time.Time
+	SummaryAt     *time.Time
+	Report        string // JSON
+	Cause         string
+	Measures      string
+	SummaryOwner  string
+	Summary       string // JSON
+	Notice        string
+	NoticeText    string
+	NoticeBy      string
+	ExternalBy    string
+	ExternalAt    *time.Time
+	Level         string
+	Category      string
+	Outside       string // JSON
+	SupplementDue *time.Time
+	Supplements   int
+	ExternalLevel string
+	EscLevel      int
+	SummaryLevel  int
+	Version       int
+	RequestKey    *string
 }
 
 func (incidentRow) TableName() string { return "incidents" }
@@ -63,12 +69,15 @@ func (r incidentRow) incident() faultline.Incident {
 		Cause: r.Cause, Measures: r.Measures, SummaryOwner: r.SummaryOwner,
 		Notice: faultline.NoticeState(r.Notice), NoticeText: r.NoticeText, NoticeBy: r.NoticeBy,
 		ExternalBy: r.ExternalBy, ExternalAt: fromNull(r.ExternalAt),
+		Level: faultline.Level(r.Level), Category: r.Category, SupplementDue: fromNull(r.SupplementDue),
+		Supplements: r.Supplements, ExternalLevel: faultline.Level(r.ExternalLevel),
 		EscLevel: r.EscLevel, SummaryLevel: r.SummaryLevel, Version: r.Version, RequestKey: deref(r.RequestKey),
 	}
 	// Both are written by this package from the structs below; an empty
 	// column is an unfiled report.
 	_ = json.Unmarshal([]byte(r.Report), &i.Report)
 	_ = json.Unmarshal([]byte(r.Summary), &i.Summary)
+	_ = json.Unmarshal([]byte(r.Outside), &i.Outside)
 	return i
 }
 
@@ -81,6 +90,8 @@ func incidentMutable(i faultline.Incident) map[string]any {
 		"summary_owner": i.SummaryOwner, "summary": jsonText(i.Summary, i.SummaryAt),
 		"notice": string(i.Notice), "notice_text": i.NoticeText, "notice_by": i.NoticeBy,
 		"external_by": i.ExternalBy, "external_at": toNull(i.ExternalAt),
+		"level": string(i.Level), "category": i.Category, "outside": jsonText(i.Outside, i.ExternalAt),
+		"supplement_due": toNull(i.SupplementDue), "supplements": i.Supplements, "external_level": string(i.ExternalLevel),
 		"esc_level": i.EscLevel, "summary_level": i.SummaryLevel, "version": gorm.Expr("version + 1"),
 	}
 }

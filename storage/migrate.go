@@ -373,6 +373,17 @@ CREATE TABLE chain_head (
 );
 INSERT INTO chain_head (name, seq, hash) VALUES ('events', 0, '')
 `, nil},
+	// Grading on the national scale with its category, and the outside
+	// report as filed (to whom, how, its receipt), with the supplement
+	// (补报) it leaves owed.
+	{13, "national grading and the outside report", `
+ALTER TABLE incidents ADD COLUMN level TEXT NOT NULL DEFAULT '';
+ALTER TABLE incidents ADD COLUMN category TEXT NOT NULL DEFAULT '';
+ALTER TABLE incidents ADD COLUMN outside TEXT NOT NULL DEFAULT '';
+ALTER TABLE incidents ADD COLUMN supplement_due {{time}};
+ALTER TABLE incidents ADD COLUMN supplements INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE incidents ADD COLUMN external_level TEXT NOT NULL DEFAULT ''
+`, nil},
 }
 
 // Migrate applies every migration the database has not recorded, all in

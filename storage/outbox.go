@@ -77,6 +77,8 @@ func newOutboxRow(o faultline.Outgoing, faultID, incidentID int64, now time.Time
 		Thread: o.Thread, UserID: o.User, Payload: string(payload), CreatedAt: now, NextAttemptAt: now,
 	}
 	switch {
+	case o.Kind == faultline.OutWebhook:
+		row.Key, row.Channel = "hook:"+o.Message.Channel, "hook:"+o.Message.Channel
 	case o.Kind == faultline.OutDM:
 		row.Key, row.Channel = "dm:"+o.User, "dm:"+o.User
 	case o.Kind == faultline.OutEphemeral:

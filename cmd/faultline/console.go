@@ -82,7 +82,11 @@ func (e environment) console(ctx context.Context, args []string) error {
 	}
 	c.Echo = !isTerminal(e.stdin)
 	c.Now = e.now
-	svc := newService(cfg, commands.Deps{Store: db, Pinger: pinger, Poster: c, Settings: consoleSettings(cfg), Log: log, Now: e.now}, 0)
+	var hooks commands.HookSender
+	if len(cfg.Webhooks) > 0 {
+		hooks = c // the console shows what the robots would get; it sends nothing
+	}
+	svc := newService(cfg, commands.Deps{Store: db, Pinger: pinger, Poster: c, Hooks: hooks, Settings: consoleSettings(cfg), Log: log, Now: e.now}, 0)
 	if err := svc.Start(ctx); err != nil {
 		return err
 	}

@@ -16,6 +16,8 @@ func (e environment) export(ctx context.Context, args []string) error {
 	fs := newFlags("export", e)
 	from := fs.String("from", "", "first day of the period, YYYY-MM-DD (CSV)")
 	to := fs.String("to", "", "day after the period, YYYY-MM-DD (CSV); default tomorrow")
+	form := fs.String("form", "", "external: the report filed outside the company (Markdown, then plain text); with --plain only the text")
+	plainOnly := fs.Bool("plain", false, "with --form external, only the plain text that pastes into a web form")
 	if err := fs.Parse(args); err != nil {
 		return usageError{err.Error()}
 	}
@@ -34,6 +36,22 @@ func (e environment) export(ctx context.Context, args []string) error {
 		n, err := faultline.ParseIncidentRef(fs.Arg(0))
 		if err != nil {
 			return usageError{err.Error()}
+		}
+		switch *form {
+		case "":
+		case "external":
+			md, plain, err := svc.IncidentExternalReport(ctx, n)
+			if err != nil {
+				return fmt.Errorf("export %s: %w", faultline.IncidentRef(n), err)
+			}
+			if *plainOnly {
+				_, err = fmt.Fprint(e.stdout, plain)
+				return err
+			}
+			_, err = fmt.Fprintf(e.stdout, "%s\n---\n\n%s", md, plain)
+			return err
+		default:
+			return usageError{"--form takes external (the report filed outside the company)"}
 		}
 		md, err := svc.IncidentMarkdown(ctx, n)
 		if err != nil {

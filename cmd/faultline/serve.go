@@ -56,7 +56,7 @@ func (e environment) serve(ctx context.Context, args []string) error {
 	if err := checkToken(ctx, api, log); err != nil {
 		return err
 	}
-	svc = newService(cfg, commands.Deps{Store: db, Pinger: pinger, Poster: api, Log: log, Recorder: metrics.NewFlows(reg), Now: e.now}, e.pace)
+	svc = newService(cfg, commands.Deps{Store: db, Pinger: pinger, Poster: api, Hooks: robots(cfg), Log: log, Recorder: metrics.NewFlows(reg), Now: e.now}, e.pace)
 	if err := svc.Start(ctx); err != nil {
 		return err
 	}

@@ -21,6 +21,7 @@ import (
 	"github.com/faultline/faultline/jobs"
 	"github.com/faultline/faultline/probe"
 	"github.com/faultline/faultline/storage"
+	"github.com/faultline/faultline/webhook"
 )
 
 // configPath is FAULTLINE_CONFIG or faultline.yaml.
@@ -78,7 +79,8 @@ func settings(cfg *config.Config, pace time.Duration) commands.Settings {
 			Report: d.IncidentReport, Summary: d.IncidentSummary,
 			ReportReminders: d.IncidentReportReminders, SummaryReminders: d.IncidentSummaryReminders,
 		},
-		External: externalDuties(cfg.External),
+		Compliance: compliance(cfg.Compliance),
+		Hooks:      hooks(cfg.Webhooks),
 
 		Duties:        duties(cfg.Backups),
 		DutyGrace:     d.BackupConfirm,
@@ -158,12 +160,31 @@ func newService(cfg *config.Config, d commands.Deps, pace time.Duration) *comman
 	return commands.New(d)
 }
 
-func externalDuties(list []config.ExternalReport) []commands.ExternalDuty {
-	out := make([]commands.ExternalDuty, len(list))
-	for i, e := range list {
-		out[i] = commands.ExternalDuty{Severity: e.Severity, Within: e.Within, Authority: e.Authority, Role: e.Role, Note: e.Note}
+func compliance(c config.Compliance) commands.ComplianceSettings {
+	return commands.ComplianceSettings{
+		Operator: c.Operator, Unit: c.Unit, National: c.Scheme == "national", Levels: c.Levels, Categories: c.Categories,
+		Deadlines: c.Deadlines, Authority: c.Authority, Role: c.Role, Reminders: c.Reminders, Supplement: c.Supplement, Note: c.Note,
+	}
+}
+
+func hooks(list []config.Webhook) []commands.HookSpec {
+	out := make([]commands.HookSpec, len(list))
+	for i, w := range list {
+		out[i] = commands.HookSpec{Name: w.Name, Topics: w.Send, Full: w.Detail == "full", Language: catalog.Lang(w.Language), PerMinute: w.PerMinute}
 	}
 	return out
+}
+
+// robots sends to the config's group robots, or is nil without any.
+func robots(cfg *config.Config) commands.HookSender {
+	if len(cfg.Webhooks) == 0 {
+		return nil
+	}
+	list := make([]webhook.Robot, len(cfg.Webhooks))
+	for i, w := range cfg.Webhooks {
+		list[i] = webhook.Robot{Name: w.Name, Kind: w.Kind, URL: w.URL, Secret: w.Secret}
+	}
+	return webhook.New(list, nil, nil)
 }
 
 func prober(cfg *config.Config, log *slog.Logger, reg prometheus.Registerer) *probe.Prober {
