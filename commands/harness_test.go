@@ -197,13 +197,18 @@ func setup(t *testing.T, db *storage.DB) *harness { return setupAt(t, db, testT0
 // (duties, a calendar, another language), and starts the service (its
 // duties and schedules synced) as serve does.
 func setupAt(t *testing.T, db *storage.DB, start time.Time, adjust func(*commands.Settings)) *harness {
+	return setupHooks(t, db, start, adjust, nil)
+}
+
+// setupHooks is setupAt with group robots that hooks sends to.
+func setupHooks(t *testing.T, db *storage.DB, start time.Time, adjust func(*commands.Settings), hooks commands.HookSender) *harness {
 	h := &harness{t: t, db: db, chat: &chat{}, pinger: &probetest.Script{}, clock: start}
 	set := testSettings(catalog.EN)
 	if adjust != nil {
 		adjust(&set)
 	}
 	h.svc = commands.New(commands.Deps{
-		Store: db, Pinger: h.pinger, Poster: h.chat, Log: storagetest.Logger(), Settings: set,
+		Store: db, Pinger: h.pinger, Poster: h.chat, Hooks: hooks, Log: storagetest.Logger(), Settings: set,
 		Now: h.now, Scheduler: jobs.Schedules{Location: set.Location},
 	})
 	if err := h.svc.Start(context.Background()); err != nil {

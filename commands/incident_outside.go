@@ -133,12 +133,12 @@ func (f *incidentFlow) outsideReminder(c *faultline.Change, i faultline.Incident
 }
 
 // outsideOverdue escalates a late outside report to the department head
-// and the executive, once per level: a regrade to a level not yet
-// escalated may escalate again.
+// and the executive, once per level: a regrade above the level escalated
+// escalates again, one below it does not.
 func (f *incidentFlow) outsideOverdue(c *faultline.Change, i faultline.Incident, now time.Time) {
 	due, owed := f.outsideDue(i)
 	level := f.set.Compliance.levelOf(i)
-	if !owed || now.Before(due) || i.ExternalLevel == level {
+	if !owed || now.Before(due) || i.ExternalLevel.Rank() >= level.Rank() {
 		return
 	}
 	j := i
