@@ -135,7 +135,7 @@ func listOutbox(ctx context.Context, db *storage.DB, w io.Writer) error {
 func describe(o faultline.Outgoing) string {
 	what := map[faultline.OutKind]string{
 		faultline.OutHead: "head message", faultline.OutUpdate: "head update", faultline.OutPost: "post",
-		faultline.OutDM: "DM", faultline.OutEphemeral: "private note",
+		faultline.OutDM: "DM", faultline.OutEphemeral: "private note", faultline.OutWebhook: "group robot message",
 	}[o.Kind]
 	if o.Kind == faultline.OutPost && o.Thread {
 		what = "thread post"
@@ -148,6 +148,8 @@ func describe(o faultline.Outgoing) string {
 		return what + " to " + o.User
 	case faultline.OutEphemeral:
 		return what + " to " + o.User + " in " + o.Message.Channel
+	case faultline.OutWebhook:
+		return what + " to " + o.Message.Channel
 	}
 	if o.Message.Channel == "" {
 		return what
