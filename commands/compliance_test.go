@@ -3,6 +3,7 @@ package commands_test
 import (
 	"context"
 	"fmt"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -28,11 +29,10 @@ func national(op faultline.Operator) func(*commands.Settings) {
 }
 
 func count(msgs []sent, ref, text string) int {
+	named := regexp.MustCompile(regexp.QuoteMeta(ref) + `[ :(]`) // I-1, not I-10
 	n := 0
 	for _, m := range msgs {
-		w := whole(m.Message)
-		if strings.Contains(w, text) && strings.Contains(w, ref+" ") || strings.Contains(w, text) && strings.Contains(w, ref+":") ||
-			strings.Contains(w, text) && strings.Contains(w, ref+" (") {
+		if w := whole(m.Message); strings.Contains(w, text) && named.MatchString(w) {
 			n++
 		}
 	}

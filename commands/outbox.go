@@ -123,15 +123,8 @@ func (s *outbox) deliver(ctx context.Context, o faultline.Outgoing, now time.Tim
 		return false, 0, err
 	}
 	ch := pacingChannel(o)
-	if o.Kind == faultline.OutWebhook {
-		// A robot takes so many a minute (DingTalk and WeCom 20), and
-		// silences one that sends more: spaced evenly, one at a time.
-		wait, err := s.store.TakePace(ctx, ch, now, s.hookPace(o.Message.Channel), 1)
-		if err != nil || wait > 0 {
-			return false, wait, errors.Join(err, s.store.OutgoingRetry(ctx, o, now.Add(wait), o.Error, false))
-		}
-	} else if s.set.Pace > 0 {
-		wait, err := s.store.TakePace(ctx, ch, now, s.set.Pace, s.burst())
+	if interval, burst := s.pace(o); interval > 0 {
+		wait, err := s.store.TakePace(ctx, ch, now, interval, burst)
 		if err != nil || wait > 0 {
 			return false, wait, errors.Join(err, s.store.OutgoingRetry(ctx, o, now.Add(wait), o.Error, false))
 		}
@@ -156,6 +149,17 @@ func (s *outbox) deliver(ctx context.Context, o faultline.Outgoing, now time.Tim
 	return true, 0, s.failed(ctx, o, ch, sendErr)
 }
 
+// pace is how o's channel is paced: Slack's channels at Settings.Pace
+// with a short burst (0: unpaced); a group robot, which takes so many a
+// minute (DingTalk and WeCom 20) and silences one that sends more,
+// evenly at its limit, one at a time.
+func (s *outbox) pace(o faultline.Outgoing) (time.Duration, int) {
+	if o.Kind == faultline.OutWebhook {
+		return s.hookPace(o.Message.Channel), 1
+	}
+	return s.set.Pace, s.burst()
+}
+
 func (s *outbox) burst() int {
 	if s.set.Burst > 0 {
 		return s.set.Burst
@@ -177,8 +181,8 @@ func (s *outbox) failed(ctx context.Context, o faultline.Outgoing, ch string, se
 	switch {
 	case errors.As(sendErr, &ra) && ra.RetryAfter() > 0:
 		at := now.Add(ra.RetryAfter())
-		if s.set.Pace > 0 {
-			if err := s.store.HoldPace(ctx, ch, at, s.set.Pace, s.burst()); err != nil {
+		if interval, burst := s.pace(o); interval > 0 {
+			if err := s.store.HoldPace(ctx, ch, at, interval, burst); err != nil {
 				return err
 			}
 		}
