@@ -299,8 +299,11 @@ func (db *DB) OutgoingSent(ctx context.Context, o faultline.Outgoing, channel, t
 			if o.IncidentID != 0 {
 				head, id = &incidentRow{}, o.IncidentID
 			}
+			// Where the head is is no change of the record: its
+			// updated_at (when a step last changed it, which retention
+			// counts from) stays.
 			err := tx.Model(head).Where("id = ? AND message_ts = ''", id).
-				Updates(map[string]any{"channel": channel, "message_ts": ts}).Error
+				UpdateColumns(map[string]any{"channel": channel, "message_ts": ts}).Error
 			if err != nil {
 				return err
 			}
