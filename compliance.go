@@ -2,6 +2,11 @@ package faultline
 
 import "time"
 
+// MinRetention is six months (183 days), the least the Cybersecurity Law
+// (网络安全法 第二十一条) allows network logs to be kept: no incident or
+// ticket is purged sooner after its last change.
+const MinRetention = 183 * 24 * time.Hour
+
 // Level is an incident's grade on the national scale of GB/T 20986-2023
 // and the 《国家网络安全事件报告管理办法》: 特别重大, 重大, 较大, 一般. The
 // procedure's own scale is Severity; the configuration maps one onto the

@@ -149,6 +149,11 @@ type AuditStore interface {
 	// SealEvents seals up to limit events not sealed yet and says how
 	// many it sealed.
 	SealEvents(ctx context.Context, limit int) (int, error)
+	// PurgeRecords removes up to limit finished tickets last changed
+	// before faultsBefore and as many incidents before incidentsBefore
+	// (zero: none of that kind), never one changed within six months of
+	// now, leaving their events' seals in the chain.
+	PurgeRecords(ctx context.Context, faultsBefore, incidentsBefore, now time.Time, limit int) (faults, incidents, events int64, err error)
 }
 
 // DigestStore gathers a week for the department head's digest.

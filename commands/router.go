@@ -30,6 +30,7 @@ type Service struct {
 	audit     AuditStore
 	outbox    *outbox
 	retention time.Duration
+	keep      Keep
 }
 
 // Deps are a Service's collaborators. Now defaults to time.Now; Scheduler
@@ -48,6 +49,15 @@ type Deps struct {
 	// Retention is how long a sent message is kept in the outbox (its text
 	// is forgotten when it is sent); default 7 days.
 	Retention time.Duration
+	// Keep is how long finished records are kept; zero keeps them.
+	Keep Keep
+}
+
+// Keep is how long a finished record (a closed ticket, an archived
+// incident) is kept after its last change before it is purged; zero keeps
+// that kind for good. The store never purges sooner than six months.
+type Keep struct {
+	Faults, Incidents time.Duration
 }
 
 // New returns a Service.
@@ -76,7 +86,7 @@ func New(d Deps) *Service {
 	monitors := &monitorFlow{flow: base, store: d.Store, faults: faults}
 	return &Service{
 		flow: base, faults: faults, incidents: incidents, duties: duties, timers: d.Store, tasks: d.Store, requests: d.Store, audit: d.Store,
-		retention: cmp.Or(d.Retention, 7*24*time.Hour),
+		retention: cmp.Or(d.Retention, 7*24*time.Hour), keep: d.Keep,
 		schedules: &scheduleFlow{flow: base, store: d.Store, digests: d.Store, sched: d.Scheduler, monitors: monitors},
 		outbox:    &outbox{flow: base, store: d.Store, poster: d.Poster, hooks: d.Hooks, faults: faults, incidents: incidents},
 	}
@@ -225,7 +235,8 @@ func storable(s string) string {
 }
 
 // Maintain forgets what need not be kept: messages sent longer ago than the
-// retention, and request keys older than a day. The jobs run it hourly.
+// retention, request keys older than a day, and the finished records
+// older than theirs. The jobs run it hourly.
 func (s *Service) Maintain(ctx context.Context) error {
 	now := s.flow.now()
 	sent, err1 := s.outbox.store.PruneOutbox(ctx, now.Add(-s.retention))
@@ -233,8 +244,34 @@ func (s *Service) Maintain(ctx context.Context) error {
 	if sent+seen > 0 {
 		s.flow.log.InfoContext(ctx, "pruned", "sent_messages", sent, "request_keys", seen)
 	}
-	return errors.Join(err1, err2)
+	return errors.Join(err1, err2, s.purge(ctx, now))
 }
+
+// purge removes the finished records past their retention, a batch at a
+// time, at most ten batches an hour.
+func (s *Service) purge(ctx context.Context, now time.Time) error {
+	before := func(d time.Duration) time.Time {
+		if d == 0 {
+			return time.Time{}
+		}
+		return now.Add(-d)
+	}
+	if s.keep == (Keep{}) {
+		return nil
+	}
+	for range 10 {
+		faults, incidents, events, err := s.audit.PurgeRecords(ctx, before(s.keep.Faults), before(s.keep.Incidents), now, purgeBatch)
+		if faults+incidents > 0 {
+			s.flow.log.InfoContext(ctx, "purged by retention", "faults", faults, "incidents", incidents, "events", events)
+		}
+		if err != nil || faults < purgeBatch && incidents < purgeBatch {
+			return err
+		}
+	}
+	return nil
+}
+
+const purgeBatch = 200
 
 // Joined is told that the bot was added to channel: the messages given up
 // because it could not post there go again, with everything waiting behind

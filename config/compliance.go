@@ -48,19 +48,19 @@ type Compliance struct {
 	Note string `yaml:"note"`
 }
 
-// Retention is how long records are kept.
+// Retention is how long finished records are kept.
 type Retention struct {
-	// Incidents is how long a closed incident and its timeline are kept
-	// after it was closed; at least six months (网络安全法 第二十一条), the
-	// default.
+	// Incidents is how long an archived incident and its timeline are kept
+	// after their last change before they are purged; at least six months
+	// (网络安全法 第二十一条). Unset, they are kept for good.
 	Incidents time.Duration `yaml:"incidents"`
-	// Faults is the same for fault tickets; default the same as incidents.
+	// Faults is the same for closed fault tickets.
 	Faults time.Duration `yaml:"faults"`
 }
 
 // MinRetention is six months (183 days), the least the Cybersecurity Law
 // allows for network logs (留存相关的网络日志不少于六个月).
-const MinRetention = 183 * 24 * time.Hour
+const MinRetention = faultline.MinRetention
 
 // Webhook is a group robot of DingTalk, Feishu or WeCom that receives some
 // of the bot's messages.
@@ -136,11 +136,6 @@ func (c *Compliance) applyDefaults() {
 	if c.Note == "" && c.Operator != faultline.OperatorNone {
 		c.Note = "12387 网络安全事件报告热线，或网信部门官网、微信公众号、小程序、邮件、传真"
 	}
-}
-
-func (r *Retention) applyDefaults() {
-	orDefault(&r.Incidents, MinRetention)
-	orDefault(&r.Faults, r.Incidents)
 }
 
 func (w *Webhook) applyDefaults() {

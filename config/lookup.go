@@ -31,7 +31,6 @@ func (c *Config) applyDefaults() {
 		c.Digest.To = faultline.RoleDeptHead
 	}
 	c.Compliance.applyDefaults()
-	c.Retention.applyDefaults()
 	for i := range c.Webhooks {
 		c.Webhooks[i].applyDefaults()
 	}

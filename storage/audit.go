@@ -13,6 +13,8 @@ import (
 	"time"
 
 	"gorm.io/gorm"
+
+	"github.com/faultline/faultline"
 )
 
 // The archive is tamper-evident: every timeline event of tickets and
@@ -40,6 +42,23 @@ type ChainEvent struct {
 	Text     string
 	Data     string
 	Hash     string
+	// Pruned is set for an event purged by retention: only its place,
+	// seal, time, IDs and record are left, with when it was purged.
+	Pruned *Pruning
+}
+
+// Pruning is what is left of an event purged by retention.
+type Pruning struct {
+	Ref     string    // its record's reference, F-12 or I-3
+	Changed time.Time // the record's last change
+	At      time.Time // when it was purged
+}
+
+// soon reports whether the record was purged less than six months after
+// its last change or the event at.
+func (p Pruning) soon(at time.Time) bool {
+	limit := p.At.Add(-faultline.MinRetention)
+	return at.After(limit) || p.Changed.After(limit)
 }
 
 // seal is e's hash after prev.
@@ -58,6 +77,18 @@ func (e ChainEvent) seal(prev string) string {
 var chainTables = []struct{ name, table, record string }{
 	{"fault", "fault_events", "fault_id"},
 	{"incident", "incident_events", "incident_id"},
+}
+
+type prunedRow struct {
+	Seq        int64
+	Hash       string
+	Tbl        string
+	EventID    int64
+	RecordID   int64
+	RecordRef  string
+	At         time.Time
+	LastChange time.Time
+	PrunedAt   time.Time
 }
 
 type chainRow struct {
@@ -219,6 +250,16 @@ func (db *DB) WalkChain(ctx context.Context, after int64, each func(ChainEvent) 
 					Actor: r.Actor, Kind: r.Kind, Text: r.Text, Data: r.Data, Hash: r.Hash})
 			}
 		}
+		var gone []prunedRow
+		err := db.gorm.WithContext(ctx).Raw(`SELECT seq, hash, tbl, event_id, record_id, record_ref, at, last_change, pruned_at FROM chain_pruned
+	WHERE seq > ? ORDER BY seq LIMIT ?`, after, page).Scan(&gone).Error
+		if err != nil {
+			return fmt.Errorf("walk the audit chain: %w", translate(err))
+		}
+		for _, r := range gone {
+			events = append(events, ChainEvent{Seq: r.Seq, Table: r.Tbl, ID: r.EventID, RecordID: r.RecordID, At: r.At.UTC(),
+				Hash: r.Hash, Pruned: &Pruning{Ref: r.RecordRef, Changed: r.LastChange.UTC(), At: r.PrunedAt.UTC()}})
+		}
 		if len(events) == 0 {
 			return nil
 		}
@@ -227,9 +268,12 @@ func (db *DB) WalkChain(ctx context.Context, after int64, each func(ChainEvent) 
 		// lower of their ends are complete.
 		limit := events[len(events)-1].Seq
 		for _, t := range chainTables {
-			if last, full := lastOf(events, t.name, page); full && last < limit {
+			if last, full := lastOf(events, func(e ChainEvent) bool { return e.Pruned == nil && e.Table == t.name }, page); full && last < limit {
 				limit = last
 			}
+		}
+		if last, full := lastOf(events, func(e ChainEvent) bool { return e.Pruned != nil }, page); full && last < limit {
+			limit = last
 		}
 		for _, e := range events {
 			if e.Seq > limit {
@@ -260,6 +304,11 @@ func (db *DB) VerifyChain(ctx context.Context) (*ChainProblem, int64, error) {
 			problem = &ChainProblem{Seq: want, Why: "missing (an event was removed)"}
 		case e.Seq < want:
 			problem = &ChainProblem{Seq: e.Seq, Table: e.Table, ID: e.ID, Why: "sealed twice at one position"}
+		case e.Pruned != nil && e.Pruned.soon(e.At):
+			problem = &ChainProblem{Seq: e.Seq, Table: e.Table, ID: e.ID, Why: fmt.Sprintf("purged on %s though %s changed within six months before",
+				e.Pruned.At.Format(time.DateOnly), e.Pruned.Ref)}
+		case e.Pruned != nil:
+			// Its fields are gone: its seal carries the chain on.
 		case e.seal(prev) != e.Hash:
 			problem = &ChainProblem{Seq: e.Seq, Table: e.Table, ID: e.ID, Why: "altered (its fields or seal do not match the chain)"}
 		}
@@ -271,6 +320,21 @@ func (db *DB) VerifyChain(ctx context.Context) (*ChainProblem, int64, error) {
 	})
 	if err != nil && !errors.Is(err, stop) {
 		return nil, 0, err
+	}
+	// Retention purges a record whole: an event purged from a record
+	// still there was removed some other way.
+	for _, t := range chainTables {
+		var left []struct{ Seq, EventID int64 }
+		err := db.gorm.WithContext(ctx).Raw(`SELECT p.seq, p.event_id FROM chain_pruned p WHERE p.tbl = ?
+	AND EXISTS (SELECT 1 FROM `+purgeTable(t.name)+` r WHERE r.id = p.record_id) ORDER BY p.seq LIMIT 1`, t.name).Scan(&left).Error
+		if err != nil {
+			return nil, 0, fmt.Errorf("verify the audit chain: %w", translate(err))
+		}
+		if len(left) > 0 && (problem == nil || left[0].Seq < problem.Seq) {
+			problem = &ChainProblem{Seq: left[0].Seq, Table: t.name, ID: left[0].EventID,
+				Why: "marked purged by retention, but its record is still there: the event was removed"}
+			want = left[0].Seq
+		}
 	}
 	if problem != nil {
 		return problem, want - 1, nil
@@ -302,13 +366,13 @@ func sortBySeq(events []ChainEvent) {
 	slices.SortFunc(events, func(a, b ChainEvent) int { return cmp.Compare(a.Seq, b.Seq) })
 }
 
-// lastOf is the last position of table's events in events, and whether
-// its page was full (more may follow).
-func lastOf(events []ChainEvent, table string, page int) (int64, bool) {
+// lastOf is the last position of one source's events in events (those
+// from says are its), and whether its page was full (more may follow).
+func lastOf(events []ChainEvent, from func(ChainEvent) bool, page int) (int64, bool) {
 	var last int64
 	n := 0
 	for _, e := range events {
-		if e.Table == table {
+		if from(e) {
 			last, n = e.Seq, n+1
 		}
 	}

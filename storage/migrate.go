@@ -384,6 +384,29 @@ ALTER TABLE incidents ADD COLUMN supplement_due {{time}};
 ALTER TABLE incidents ADD COLUMN supplements INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE incidents ADD COLUMN external_level TEXT NOT NULL DEFAULT ''
 `, nil},
+	// Retention: records finished longer ago than the configured retention
+	// are purged, found through partial indexes whatever the statistics;
+	// each purged event leaves its place and seal in chain_pruned, so the
+	// chain still verifies across the gap, with what was purged and when.
+	{14, "retention: purgeable records and the seals of purged events", `
+CREATE INDEX faults_finished ON faults (updated_at) WHERE state = 'closed';
+CREATE INDEX incidents_finished ON incidents (updated_at) WHERE state = 'archived';
+CREATE INDEX fault_terms_fault ON fault_terms (fault_id);
+CREATE INDEX incident_terms_incident ON incident_terms (incident_id);
+CREATE INDEX outbox_unsent_fault ON outbox (fault_id) WHERE sent_at IS NULL;
+CREATE INDEX outbox_unsent_incident ON outbox (incident_id) WHERE sent_at IS NULL;
+CREATE TABLE chain_pruned (
+	seq         BIGINT PRIMARY KEY,
+	hash        TEXT NOT NULL,
+	tbl         TEXT NOT NULL,
+	event_id    BIGINT NOT NULL,
+	record_id   BIGINT NOT NULL,
+	record_ref  TEXT NOT NULL,
+	at          {{time}} NOT NULL,
+	last_change {{time}} NOT NULL,
+	pruned_at   {{time}} NOT NULL
+)
+`, nil},
 }
 
 // Migrate applies every migration the database has not recorded, all in

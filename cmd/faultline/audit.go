@@ -70,8 +70,19 @@ func (e environment) audit(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(e.stdout, "The archive holds: %d events checked in %s, every seal matches.\nHead: %d %s (keep it elsewhere: a later verify that still passes through it shows nothing before it changed)\n",
-		checked, time.Since(start).Round(time.Millisecond), seq, hash)
+	took := time.Since(start).Round(time.Millisecond)
+	pruned, latest, err := db.PrunedEvents(ctx)
+	if err != nil {
+		return err
+	}
+	if pruned == 0 {
+		fmt.Fprintf(e.stdout, "The archive holds: %d events checked in %s, every seal matches.\n", checked, took)
+	} else {
+		fmt.Fprintf(e.stdout, "The archive holds: %d events checked in %s, every seal matches; %d of them were purged by retention "+
+			"(records last changed on or before %s), and their seals carry the chain across.\n",
+			checked, took, pruned, latest.Format(time.DateOnly))
+	}
+	fmt.Fprintf(e.stdout, "Head: %d %s (keep it elsewhere: a later verify that still passes through it shows nothing before it changed)\n", seq, hash)
 	return nil
 }
 
@@ -92,9 +103,23 @@ func exportChain(ctx context.Context, db *storage.DB, since time.Time, e environ
 		Data     string    `json:"data,omitempty"`
 		Hash     string    `json:"hash"`
 	}
+	type purged struct {
+		Seq      int64     `json:"seq"`
+		Table    string    `json:"table"`
+		ID       int64     `json:"id"`
+		RecordID int64     `json:"record_id"`
+		At       time.Time `json:"at"`
+		Record   string    `json:"record"`
+		Changed  time.Time `json:"last_change"`
+		PrunedAt time.Time `json:"purged_at"`
+		Hash     string    `json:"hash"`
+	}
 	err := db.WalkChain(ctx, 0, func(ev storage.ChainEvent) error {
 		if ev.At.Before(since) {
 			return nil
+		}
+		if p := ev.Pruned; p != nil {
+			return enc.Encode(purged{ev.Seq, ev.Table, ev.ID, ev.RecordID, ev.At, p.Ref, p.Changed, p.At, ev.Hash})
 		}
 		return enc.Encode(line{ev.Seq, ev.Table, ev.ID, ev.RecordID, ev.At, ev.Actor, ev.Kind, ev.Text, ev.Data, ev.Hash})
 	})

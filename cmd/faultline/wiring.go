@@ -157,6 +157,7 @@ func newService(cfg *config.Config, d commands.Deps, pace time.Duration) *comman
 	if d.Retention == 0 {
 		d.Retention = cfg.Outbox.Retention
 	}
+	d.Keep = commands.Keep{Faults: cfg.Retention.Faults, Incidents: cfg.Retention.Incidents}
 	return commands.New(d)
 }
 
