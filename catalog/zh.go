@@ -390,7 +390,7 @@ var zh = map[string]string{
 
 	"idone.take":           "您负责处理 %s；须在1小时内提交报告。",
 	"idone.report":         "%s 的事件报告已提交并发给信息技术部经理。",
-	"idone.classify":       "%s 的紧急级别已判断。",
+	"idone.classify":       "%s 已定级。",
 	"idone.remedy":         "措施已记入 %s 的档案。",
 	"idone.approve_notice": "%s 的通报已向全公司发布。",
 	"idone.reject_notice":  "%s 的通报已驳回。",

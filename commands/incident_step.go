@@ -220,7 +220,11 @@ func (f *incidentFlow) reportText(i faultline.Incident, by string) string {
 // head's approval; an outside reporting duty starts its clock.
 func (f *incidentFlow) classifyEffects(c *faultline.Change, before, after faultline.Incident, by string) {
 	if after.Severity.Notifiable() && (!before.Severity.Notifiable() || before.ClassifiedAt.IsZero()) {
-		text := f.cat.T("inote.exec", after.Ref(), f.severityName(after.Severity), markup.Mention(by),
+		grade := f.severityName(after.Severity)
+		if after.Level != "" {
+			grade = f.cat.T("sev.national", levelName(f.cat, after.Level), grade)
+		}
+		text := f.cat.T("inote.exec", after.Ref(), grade, markup.Mention(by),
 			markup.Escape(oneLine(after.Description, 300)), markup.ChannelLink(f.set.IncidentsChannel))
 		c.Out = append(c.Out, f.dmRole(faultline.RoleExec, text)...)
 	}
