@@ -237,10 +237,10 @@ func (f *incidentFlow) export(ctx context.Context, user, rest string) Response {
 	return f.say(f.cat.T("inc.exported", inc.Ref()))
 }
 
-// gradeLabel names the grade's field: the national level's, or the
-// procedure's severity.
+// gradeLabel names the grade's field: the national level's (also before
+// the grading, under the national scheme), or the procedure's severity.
 func (f *incidentFlow) gradeLabel(i faultline.Incident) string {
-	if i.Level != "" {
+	if i.Level != "" || f.set.Compliance.National && i.Severity == "" {
 		return f.cat.T("inc.field.grade")
 	}
 	return f.cat.T("inc.field.severity")
