@@ -151,6 +151,7 @@ func (f *incidentFlow) outsideOverdue(c *faultline.Change, i faultline.Incident,
 	c.Out = append(c.Out, f.note(text), headUpdate())
 	where := "\n" + f.cat.T("iclock.dm_where", markup.ChannelLink(f.set.IncidentsChannel))
 	c.Out = append(c.Out, f.dmRole(faultline.RoleDeptHead, text+where)...)
+	c.Out = append(c.Out, f.dmRole(faultline.RoleExec, text+where)...)
 	c.Out = append(c.Out, f.hooks(HookOverdue, hookNote{textKey: "hook.outside_overdue", ref: i.Ref(),
 		level: func(cat catalog.Catalog) string { return f.gradeName(cat, i) }, at: due,
 		detail: markup.Escape(oneLine(i.Description, 300))})...)
