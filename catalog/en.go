@@ -641,6 +641,7 @@ var en = map[string]string{
 	"inote.classify_national":     "%s graded %s %s, category %s (procedure: %s).",
 	"inote.outside_off":           "ℹ Graded %s: no outside report is needed; its deadline is off.",
 	"inote.outside_due":           "⏱ %[1]s: %[2]s is graded %[3]s and must be reported to %[4]s by %[5]s (national incident reporting rules, art. 4). %[6]s",
+	"inote.outside_late":          "⚠ %[1]s: %[2]s is now graded %[3]s; its report to %[4]s was due by %[5]s and is late: report now. %[6]s",
 	"inote.external":              "📤 %[1]s recorded: %[2]s was reported to %[3]s by %[4]s at %[6]s, ref. %[5]s.",
 	"inote.supplement":            "📤 %[1]s recorded: a supplement on %[2]s went to %[3]s by %[4]s at %[6]s, ref. %[5]s:",
 	"inote.pending":               "Still being investigated: %s. The supplement is due by %s.",

@@ -641,6 +641,7 @@ var zh = map[string]string{
 	"inote.classify_national":     "%s 将 %s 定为%s事件，类别：%s（程序级别：%s）。",
 	"inote.outside_off":           "ℹ 定级为%s，无须对外报告；对外报告的时限已取消。",
 	"inote.outside_due":           "⏱ %[1]s：%[2]s 定为%[3]s，须于 %[5]s 前报告%[4]s（《国家网络安全事件报告管理办法》第四条）。%[6]s",
+	"inote.outside_late":          "⚠ %[1]s：%[2]s 现定为%[3]s，报告%[4]s的期限 %[5]s 已过，请立即报告。%[6]s",
 	"inote.external":              "📤 %[1]s 记录：%[2]s 已于 %[6]s 通过%[4]s报告%[3]s，编号 %[5]s。",
 	"inote.supplement":            "📤 %[1]s 记录：%[2]s 已于 %[6]s 通过%[4]s向%[3]s补报，编号 %[5]s：",
 	"inote.pending":               "仍在调查：%s。须于 %s 前补报。",

@@ -58,7 +58,8 @@ var (
 		"miniprogram": "outside.channel.miniprogram", "email": "outside.channel.email", "fax": "outside.channel.fax",
 		"in_person": "outside.channel.in_person", "other": "outside.channel.other",
 	}
-	levelKeys = map[faultline.Level]string{
+	outsideDueKeys = map[bool]string{false: "inote.outside_due", true: "inote.outside_late"}
+	levelKeys      = map[faultline.Level]string{
 		faultline.LevelGeneral: "level.general", faultline.LevelSignificant: "level.significant",
 		faultline.LevelSerious: "level.serious", faultline.LevelExtraordinary: "level.extraordinary",
 	}
@@ -113,7 +114,8 @@ func (f *incidentFlow) outsideClock(c *faultline.Change, before, after faultline
 		if at, ok := nextReminder(due, f.now(), f.set.Compliance.Reminders); ok {
 			c.SetTimers = append(c.SetTimers, faultline.Timer{Kind: faultline.TimerExternalReminder, DueAt: at})
 		}
-		c.Out = append(c.Out, f.note(f.cat.T("inote.outside_due", f.members(f.set.Compliance.Role), after.Ref(),
+		late := !due.After(f.now()) // a regrade of a report already late: no time is left
+		c.Out = append(c.Out, f.note(f.cat.T(outsideDueKeys[late], f.members(f.set.Compliance.Role), after.Ref(),
 			f.gradeName(f.cat, after), markup.Escape(f.set.Compliance.Authority), f.fmtTime(due), markup.Escape(orDash(f.set.Compliance.Note)))))
 	}
 }
