@@ -313,6 +313,18 @@ func TestOutsideOverdueReachesTheRobot(t *testing.T) {
 			if err := srv.stop(); err != nil {
 				t.Fatal(err)
 			}
+			// The report a handler files, from the command line, with the
+			// flags after the incident as the README writes it.
+			env := envOf(map[string]string{"DATABASE_URL": url, "FAULTLINE_CONFIG": writeConfig(t, outsideConfig("cii", hook))})
+			for _, args := range [][]string{{"export", "I-1", "--form", "external", "--plain"}, {"export", "--form", "external", "--plain", "I-1"}} {
+				var out strings.Builder
+				if err := run(context.Background(), args, env, nil, &out, io.Discard); err != nil {
+					t.Fatalf("%v: %v", args, err)
+				}
+				if !strings.Contains(out.String(), "数据安全事件") || strings.Contains(out.String(), "# ") {
+					t.Errorf("%v: want the plain text with the category:\n%s", args, out.String())
+				}
+			}
 		})
 	}
 }

@@ -18,7 +18,8 @@ func (e environment) export(ctx context.Context, args []string) error {
 	to := fs.String("to", "", "day after the period, YYYY-MM-DD (CSV); default tomorrow")
 	form := fs.String("form", "", "external: the report filed outside the company (Markdown, then plain text); with --plain only the text")
 	plainOnly := fs.Bool("plain", false, "with --form external, only the plain text that pastes into a web form")
-	if err := fs.Parse(args); err != nil {
+	positional, err := parseInterspersed(fs, args)
+	if err != nil {
 		return usageError{err.Error()}
 	}
 	cfg, err := e.loadConfig(true)
@@ -32,8 +33,8 @@ func (e environment) export(ctx context.Context, args []string) error {
 	defer db.Close()
 	svc := newService(cfg, commands.Deps{Store: db, Log: quietLogger(e)}, 0)
 	switch {
-	case fs.NArg() == 1 && *from == "":
-		n, err := faultline.ParseIncidentRef(fs.Arg(0))
+	case len(positional) == 1 && *from == "":
+		n, err := faultline.ParseIncidentRef(positional[0])
 		if err != nil {
 			return usageError{err.Error()}
 		}
@@ -59,7 +60,7 @@ func (e environment) export(ctx context.Context, args []string) error {
 		}
 		_, err = fmt.Fprint(e.stdout, md)
 		return err
-	case fs.NArg() == 0 && *from != "":
+	case len(positional) == 0 && *from != "":
 		start, end, err := period(*from, *to, cfg.Location)
 		if err != nil {
 			return usageError{err.Error()}

@@ -334,3 +334,19 @@ func siteStates(ctx context.Context, svc *commands.Service) (map[string]string, 
 	}
 	return out, nil
 }
+
+// parseInterspersed parses fs's flags wherever they stand among the
+// arguments (export I-3 --form external as well as export --form external
+// I-3) and returns the arguments that are not flags, in order.
+func parseInterspersed(fs *flag.FlagSet, args []string) ([]string, error) {
+	var positional []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			return nil, err
+		}
+		if fs.NArg() == 0 {
+			return positional, nil
+		}
+		positional, args = append(positional, fs.Arg(0)), fs.Args()[1:]
+	}
+}
