@@ -335,8 +335,14 @@ func (i Incident) rule(a IncidentAction, in IncidentInput) error {
 		return &Error{Code: "irefuse.external_done"}
 	case (a == IncExternal || a == IncSupplement) && (blank(in.Outside.To) || blank(in.Outside.Channel) || in.Outside.At.IsZero()):
 		return &Error{Code: "irefuse.need_outside"}
+	case (a == IncExternal || a == IncSupplement) && in.Outside.At.Before(i.CreatedAt.Truncate(time.Minute)):
+		// A report dated before the incident was declared would read as
+		// made in time whenever it was made.
+		return &Error{Code: "irefuse.outside_early", At: i.CreatedAt}
 	case a == IncSupplement && i.ExternalAt.IsZero():
 		return &Error{Code: "irefuse.no_outside"}
+	case a == IncSupplement && in.Outside.At.Before(i.Outside.At):
+		return &Error{Code: "irefuse.supplement_early", At: i.Outside.At}
 	case a == IncSupplement && blank(in.Outside.Text):
 		return &Error{Code: "irefuse.need_supplement"}
 	}

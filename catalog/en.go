@@ -667,6 +667,8 @@ var en = map[string]string{
 	"irefuse.need_level":          "%s: choose a level: general, significant, serious or extraordinary.",
 	"irefuse.need_outside":        "%s: say to whom, by which channel and when it was reported.",
 	"irefuse.no_outside":          "%s has no outside report to supplement yet; record the outside report first.",
+	"irefuse.outside_early":       "%s was declared at %s; a report made outside cannot be earlier. Give the time it was really made.",
+	"irefuse.supplement_early":    "%s was first reported outside at %s; its supplement cannot be earlier.",
 	"irefuse.need_supplement":     "%s: say what the supplement adds.",
 	"inc.need_level":              "Choose a level: general, significant, serious or extraordinary.",
 	"inc.need_category":           "Choose one of the configured categories: %s.",

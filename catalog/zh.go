@@ -667,6 +667,8 @@ var zh = map[string]string{
 	"irefuse.need_level":          "%s：请选择事件级别：一般、较大、重大或特别重大。",
 	"irefuse.need_outside":        "%s：请填写报告对象、渠道和时间。",
 	"irefuse.no_outside":          "%s 还没有对外报告，无从补报；请先记录对外报告。",
+	"irefuse.outside_early":       "%s 于 %s 登记，对外报告不会早于此时，请填写实际报告的时间。",
+	"irefuse.supplement_early":    "%s 于 %s 首次对外报告，补报不会早于此时。",
 	"irefuse.need_supplement":     "%s：请写明补报的内容。",
 	"inc.need_level":              "请选择事件级别：一般、较大、重大或特别重大。",
 	"inc.need_category":           "请从配置的类别中选一个：%s。",

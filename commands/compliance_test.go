@@ -186,6 +186,15 @@ func TestSupplementAndItsDeadline(t *testing.T) {
 			t.Fatalf("a supplement before the report: %+v", resp)
 		}
 		h.advance(20 * time.Minute)
+		// A report dated before the incident was declared would read as
+		// made in time: refused, nothing recorded.
+		before := h.incident(1).CreatedAt.Add(-24 * time.Hour).UTC().Format("2006-01-02 15:04") // the settings keep UTC
+		if resp := h.submit("U0SEC", "incident_external", "I-1", map[string]string{"to": "x", "channel": "email", "at": before}); !strings.Contains(whole(formErr(resp)), "cannot be earlier") {
+			t.Fatalf("a report dated before the declaration: %+v", resp)
+		}
+		if i := h.incident(1); !i.ExternalAt.IsZero() || !i.Outside.At.IsZero() {
+			t.Fatalf("a refused report was recorded: %+v", i.Outside)
+		}
 		h.submit("U0SEC", "incident_external", "I-1", map[string]string{"to": "属地省级网信部门", "channel": "hotline",
 			"reference": "A-7", "at": h.now().Add(-5 * time.Minute).UTC().Format("15:04"), "pending": "how much data left"})
 		i := h.incident(1)
@@ -199,6 +208,13 @@ func TestSupplementAndItsDeadline(t *testing.T) {
 		}
 		if resp := h.submit("U0SEC", "incident_external", "I-1", map[string]string{"to": "x", "channel": "email", "at": "25:99"}); !strings.Contains(whole(formErr(resp)), "is not a time") {
 			t.Fatalf("a bad time: %+v", resp)
+		}
+		early := i.Outside.At.Add(-time.Minute).UTC().Format("2006-01-02 15:04") // the settings keep UTC
+		if resp := h.submit("U0SEC", "incident_supplement", "I-1", map[string]string{"text": "more", "to": "x", "channel": "email", "at": early}); !strings.Contains(whole(formErr(resp)), "its supplement cannot be earlier") {
+			t.Fatalf("a supplement dated before the report: %+v", resp)
+		}
+		if i := h.incident(1); i.Supplements != 0 {
+			t.Fatalf("a refused supplement was recorded: %d", i.Supplements)
 		}
 		h.advance(24*time.Hour - 4*time.Minute)
 		msgs := h.settle()
