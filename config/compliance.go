@@ -2,6 +2,7 @@ package config
 
 import (
 	"fmt"
+	"net"
 	"net/url"
 	"regexp"
 	"slices"
@@ -105,6 +106,9 @@ var defaultAuthority = map[faultline.Operator]string{
 }
 
 func (c *Compliance) applyDefaults() {
+	for i, cat := range c.Categories {
+		c.Categories[i] = strings.TrimSpace(cat) // as the Classify form compares what it gets
+	}
 	if c.Scheme == "" {
 		c.Scheme = "procedure"
 	}
@@ -233,6 +237,10 @@ func checkWebhooks(c *Config, col *collector) {
 		u, err := url.Parse(w.URL)
 		if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
 			col.add(p+".url", "needs the robot's webhook address, https://…")
+		} else if u.Scheme == "http" && !loopback(u.Hostname()) {
+			col.add(p+".url", "use https://: over http the robot's token, key and signature cross the network in the clear (http is for a local test robot on 127.0.0.1 only)")
+		} else if u.User != nil {
+			col.add(p+".url", "a robot's address carries no user name or password")
 		} else if w.Kind == "wecom" && u.Query().Get("key") == "" {
 			col.add(p+".url", "a WeCom robot's address carries its key: https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=…")
 		} else if w.Kind == "dingtalk" && u.Query().Get("access_token") == "" {
@@ -276,4 +284,14 @@ func sortedKeys[V any](m map[faultline.Level]V) []faultline.Level {
 	}
 	slices.Sort(keys)
 	return keys
+}
+
+// loopback reports whether host is this machine: localhost or a loopback
+// address.
+func loopback(host string) bool {
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
 }

@@ -41,7 +41,9 @@ testdata/bad-external.yaml:21: webhooks[1].url: needs the robot's webhook addres
 testdata/bad-external.yaml:22: webhooks[1].send[0]: "gossip" is not something a webhook receives; use escalations, notices, outages or overdue
 testdata/bad-external.yaml:23: webhooks[1].detail: "everything" is not a detail level; use minimal (number, level and deadline) or full
 testdata/bad-external.yaml:26: webhooks[2].url: a WeCom robot's address carries its key: https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=…
-testdata/bad-external.yaml:27: webhooks[2].secret: a WeCom robot does not sign; its key is in the url, so leave secret out`},
+testdata/bad-external.yaml:27: webhooks[2].secret: a WeCom robot does not sign; its key is in the url, so leave secret out
+testdata/bad-external.yaml:31: webhooks[3].url: use https://: over http the robot's token, key and signature cross the network in the clear (http is for a local test robot on 127.0.0.1 only)
+testdata/bad-external.yaml:36: webhooks[4].url: a robot's address carries no user name or password`},
 		{"old-external.yaml", `testdata/old-external.yaml:6: external_reports is replaced by compliance: set compliance.operator (cii, state_organ or other) and the outside report's deadlines follow the regulation; compliance.deadlines, .authority and .note adjust them`},
 		{"bad-kind.yaml",
 			`testdata/bad-kind.yaml:6: sites[0].path[0].kind: "swtich" is not a hop kind; use device, line or hq`},
@@ -332,5 +334,22 @@ func TestQuietHours(t *testing.T) {
 	}
 	if (Monitor{}).Quiet(time.Now(), time.UTC) {
 		t.Error("a monitor without quiet hours is quiet")
+	}
+}
+
+// A category written with spaces around it is kept as the Classify form
+// compares what it is given: trimmed, so it can be chosen.
+func TestCategoriesAreTrimmed(t *testing.T) {
+	t.Parallel()
+	data, err := os.ReadFile("testdata/good.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := Parse(append(data, []byte("compliance:\n  scheme: national\n  categories: [\" 网络攻击事件 \", \"数据安全事件\"]\n")...), "faultline.yaml", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := c.Compliance.Categories; len(got) != 2 || got[0] != "网络攻击事件" {
+		t.Fatalf("categories %q", got)
 	}
 }
