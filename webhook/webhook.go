@@ -114,6 +114,9 @@ func (s *Sender) request(ctx context.Context, r Robot, text string) (*http.Reque
 		}
 		payload = map[string]any{"msgtype": "text", "text": map[string]string{"content": cut(text, maxOther)}}
 	case "feishu":
+		// Feishu reads <at user_id="all"></at> in a text message as a
+		// mention of everyone: a reporter's words must not ping the group.
+		text = strings.ReplaceAll(text, "<", "＜")
 		m := map[string]any{"msg_type": "text", "content": map[string]string{"text": cut(text, maxOther)}}
 		if r.Secret != "" {
 			ts := strconv.FormatInt(s.now().Unix(), 10)

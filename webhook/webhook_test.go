@@ -97,3 +97,17 @@ func TestWeComTextIsCut(t *testing.T) {
 		t.Fatalf("%d bytes", len(got))
 	}
 }
+
+// A reporter's <at user_id="all"> reaches a Feishu group as text, not as
+// a mention of everyone.
+func TestFeishuTextMentionsNobody(t *testing.T) {
+	fake := webhooktest.New(nil)
+	defer fake.Close()
+	s := webhook.New([]webhook.Robot{{Name: "r", Kind: "feishu", URL: fake.URL("feishu"), Secret: fake.Secret}}, nil, nil)
+	if err := s.SendHook(context.Background(), "r", `I-1: <at user_id="all">所有人</at> 服务器被入侵`); err != nil {
+		t.Fatal(err)
+	}
+	if got := fake.Accepted()[0].Text; strings.Contains(got, "<at") || !strings.Contains(got, "所有人") {
+		t.Fatalf("sent %q", got)
+	}
+}
