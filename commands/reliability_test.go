@@ -166,13 +166,21 @@ func TestThreadReplyRecordedAfterRetry(t *testing.T) {
 	})
 }
 
-// Text PostgreSQL cannot store (a NUL byte, invalid UTF-8) is made
-// storable rather than refused or lost, on both databases.
+// Text PostgreSQL cannot store (a NUL byte, invalid UTF-8) and control
+// characters are made storable and harmless rather than refused or lost,
+// on both databases.
 func TestUnstorableTextIsStored(t *testing.T) {
 	storagetest.Run(t, func(t *testing.T, db *storage.DB) {
 		h := setup(t, db)
 		mustReply(t, h.command("U0REPORTER", "/fault office-a bad\x00byte and \xff\xfe junk"), "*F-1* is open")
 		if d := h.fault(1).Description; d != "bad\uFFFDbyte and \uFFFD junk" {
+			t.Fatalf("stored %q", d)
+		}
+		// A terminal's escape sequence, a bell, a lone carriage return:
+		// shown as U+FFFD wherever the record is printed; tabs and line
+		// breaks stay.
+		mustReply(t, h.command("U0REPORTER", "/fault office-a \x1b[31mred\x1b[0m\x07 line\r\nnext\rover\tend\u009b"), "*F-2* is open")
+		if d := h.fault(2).Description; d != "\uFFFD[31mred\uFFFD[0m\uFFFD line\nnext\uFFFDover\tend\uFFFD" {
 			t.Fatalf("stored %q", d)
 		}
 		f := h.fault(1)

@@ -224,14 +224,29 @@ func (s *Service) replayed(ctx context.Context, trigger string) bool {
 	return !first
 }
 
-// storable makes text storable in either database: PostgreSQL refuses NUL
-// bytes and invalid UTF-8 in text, so they become U+FFFD rather than lose
-// the report.
+// storable makes text storable in either database and harmless wherever
+// it is shown: PostgreSQL refuses NUL bytes and invalid UTF-8 in text, and
+// other control characters (an escape sequence, a bell, a lone carriage
+// return) would act on the terminal of whoever prints the archive, so
+// they become U+FFFD rather than lose the report; tabs and line breaks
+// stay, a CRLF as one line break.
 func storable(s string) string {
-	if strings.IndexByte(s, 0) >= 0 {
-		s = strings.ReplaceAll(s, "\x00", "\uFFFD")
+	s = strings.ToValidUTF8(s, "\uFFFD")
+	if strings.IndexFunc(s, unprintable) >= 0 {
+		s = strings.Map(func(r rune) rune {
+			if unprintable(r) {
+				return '\uFFFD'
+			}
+			return r
+		}, strings.ReplaceAll(s, "\r\n", "\n"))
 	}
-	return strings.ToValidUTF8(s, "\uFFFD")
+	return s
+}
+
+// unprintable is a C0 or C1 control character other than a tab or a line
+// break, or DEL.
+func unprintable(r rune) bool {
+	return r < 0x20 && r != '\t' && r != '\n' || r >= 0x7f && r < 0xa0
 }
 
 // Maintain forgets what need not be kept: messages sent longer ago than the
