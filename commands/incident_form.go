@@ -128,7 +128,7 @@ func (f *incidentFlow) form(inc faultline.Incident, action faultline.IncidentAct
 		if action == faultline.IncSupplement && inc.Outside.Pending != "" {
 			// What is left is written anew: empty when the supplement settles it.
 			last := &md.Inputs[len(md.Inputs)-1]
-			last.Value, last.Hint = "", f.cat.T("inc.field.pending_was", markup.Escape(oneLine(inc.Outside.Pending, 150)))
+			last.Value, last.Hint = "", f.cat.T("inc.field.pending_was", oneLine(inc.Outside.Pending, 150)) // a hint is plain text: nothing to escape
 		}
 	case faultline.IncRemedy:
 		md.Inputs = []Input{text("action", f.cat.T("inc.field.remedy"), true, false, "")}

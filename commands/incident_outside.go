@@ -223,9 +223,10 @@ func outsideReports(events []faultline.Event) []faultline.OutsideReport {
 	return out
 }
 
-// parseWhen reads when a report was made: "" is now; "15:04" is today;
-// "2006-01-02 15:04" a day and time, in the configured zone. A time ahead
-// of now is refused.
+// parseWhen reads when a report was made: "" is now; "15:04" the last
+// such time (today, or yesterday when today's is still ahead: 23:50 typed
+// at 00:10); "2006-01-02 15:04" a day and time, in the configured zone. A
+// time ahead of now is refused.
 func (f *incidentFlow) parseWhen(s string) (time.Time, bool) {
 	s = strings.TrimSpace(s)
 	now := f.now()
@@ -239,7 +240,10 @@ func (f *incidentFlow) parseWhen(s string) (time.Time, bool) {
 	if t, err := time.ParseInLocation("15:04", s, loc); err == nil {
 		y, m, d := now.In(loc).Date()
 		at := time.Date(y, m, d, t.Hour(), t.Minute(), 0, 0, loc)
-		return at, !at.After(now.Add(time.Minute))
+		if at.After(now.Add(time.Minute)) {
+			at = time.Date(y, m, d-1, t.Hour(), t.Minute(), 0, 0, loc)
+		}
+		return at, true
 	}
 	return time.Time{}, false
 }
