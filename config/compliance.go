@@ -200,8 +200,21 @@ func checkCompliance(c *Config, col *collector) {
 	if cp.Role != "" {
 		checkRole(col, "compliance.role", cp.Role)
 	}
+	if cp.Operator == faultline.OperatorNone && len(cp.Deadlines) > 0 {
+		col.add("compliance.deadlines", "no outside report is due without compliance.operator, so these deadlines are never used: set the operator (cii, state_organ or other)")
+	}
+	shortest := cp.Operator.ReportWithin()
+	for l, d := range cp.Deadlines {
+		if l.Reportable() && d > 0 && d < shortest {
+			shortest = d
+		}
+	}
 	for i, r := range cp.Reminders {
-		checkPositive(col, fmt.Sprintf("compliance.reminders[%d]", i), r)
+		p := fmt.Sprintf("compliance.reminders[%d]", i)
+		checkPositive(col, p, r)
+		if cp.Operator.Known() && r >= shortest {
+			col.add(p, "%s before a deadline of %s would remind at once; a reminder is time left before the deadline, shorter than it", short(r), short(shortest))
+		}
 	}
 	checkPositive(col, "compliance.supplement", cp.Supplement)
 	checkRetention(c, col)
@@ -294,4 +307,16 @@ func loopback(host string) bool {
 	}
 	ip := net.ParseIP(host)
 	return ip != nil && ip.IsLoopback()
+}
+
+// short is d as people write it: 1h, 30m, 1h30m.
+func short(d time.Duration) string {
+	s := d.String()
+	if strings.HasSuffix(s, "m0s") {
+		s = strings.TrimSuffix(s, "0s")
+	}
+	if strings.HasSuffix(s, "h0m") {
+		s = strings.TrimSuffix(s, "0m")
+	}
+	return s
 }

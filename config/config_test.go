@@ -152,6 +152,10 @@ func TestParseProblems(t *testing.T) {
 			`faultline.yaml:7: announcements[0].schedule: "@every 1ns" is more often than once a second; the shortest schedule is @every 1s`},
 		{"zero retention", site + "channels: {faults: C0FAULTS}\noutbox: {retention: 0s}\n",
 			"faultline.yaml:6: outbox.retention: must be longer than zero"},
+		{"deadlines without an operator", site + "channels: {faults: C0FAULTS}\ncompliance:\n  deadlines: {significant: 2h}\n",
+			"faultline.yaml:7: compliance.deadlines: no outside report is due without compliance.operator, so these deadlines are never used: set the operator (cii, state_organ or other)"},
+		{"a reminder as long as the deadline", site + "channels: {faults: C0FAULTS}\ncompliance:\n  operator: other\n  deadlines: {serious: 1h}\n  reminders: [30m, 1h]\n",
+			"faultline.yaml:9: compliance.reminders[1]: 1h before a deadline of 1h would remind at once; a reminder is time left before the deadline, shorter than it"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -351,5 +355,13 @@ func TestCategoriesAreTrimmed(t *testing.T) {
 	}
 	if got := c.Compliance.Categories; len(got) != 2 || got[0] != "网络攻击事件" {
 		t.Fatalf("categories %q", got)
+	}
+}
+
+func TestShortDurations(t *testing.T) {
+	for d, want := range map[time.Duration]string{time.Hour: "1h", 30 * time.Minute: "30m", 90 * time.Minute: "1h30m", 30 * time.Second: "30s", 90 * time.Second: "1m30s"} {
+		if got := short(d); got != want {
+			t.Errorf("short(%v) = %q, want %q", d, got, want)
+		}
 	}
 }
