@@ -103,7 +103,32 @@ var (
 // Open connects to the database named by databaseURL — postgres://… or
 // postgresql://… for PostgreSQL; empty, or sqlite:PATH, for an embedded
 // SQLite file — and applies any migrations not yet recorded.
+//
+// On SQLite a second process starting at the same moment finds the file's
+// write lock held by the first one's start (WAL set up, migrations) for
+// longer than a request's one-second wait; at start nobody is waiting for
+// an answer, so it tries again for up to half a minute, and then finds
+// nothing left to do. (PostgreSQL's advisory lock waits by itself.)
 func Open(ctx context.Context, databaseURL string, log *slog.Logger) (*DB, error) {
+	_, d, err := dialectorFor(databaseURL)
+	if err != nil {
+		return nil, err
+	}
+	give := time.Now().Add(30 * time.Second)
+	for {
+		db, err := open(ctx, databaseURL, log)
+		if err == nil || d != sqliteDialect || !transient(err) || time.Now().After(give) {
+			return db, err
+		}
+		select {
+		case <-ctx.Done():
+			return nil, err
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
+}
+
+func open(ctx context.Context, databaseURL string, log *slog.Logger) (*DB, error) {
 	dialector, d, err := dialectorFor(databaseURL)
 	if err != nil {
 		return nil, err

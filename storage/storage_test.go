@@ -231,3 +231,24 @@ func TestConcurrentReportsEachKeepTheirOwn(t *testing.T) {
 		}
 	})
 }
+
+// A process starting while another holds the SQLite file's write lock for
+// longer than a request's one-second wait (the first one migrating) waits
+// for it and opens, rather than failing to start.
+func TestOpenWaitsForAnotherStart(t *testing.T) {
+	_, outage := storagetest.OpenWithOutage(t, "sqlite")
+	outage.Down()
+	done := make(chan error, 1)
+	go func() {
+		db, err := storage.Open(context.Background(), outage.SQLiteURL(), storagetest.Logger())
+		if err == nil {
+			err = db.Close()
+		}
+		done <- err
+	}()
+	time.Sleep(2500 * time.Millisecond) // past the one-second busy wait, twice
+	outage.Up()
+	if err := <-done; err != nil {
+		t.Fatalf("open while another start held the lock: %v", err)
+	}
+}

@@ -193,6 +193,9 @@ func (o *Outage) isMuted() bool {
 	return o.muted
 }
 
+// SQLiteURL is the SQLite database's URL, for a second process to open.
+func (o *Outage) SQLiteURL() string { return "sqlite:" + o.file }
+
 // Down makes the database stop answering.
 func (o *Outage) Down() {
 	o.mu.Lock()
